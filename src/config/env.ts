@@ -1,0 +1,54 @@
+/**
+ * @module
+ * OLLA_* environment overrides, applied to the raw YAML before validation so that a bad
+ * value is reported with the variable it came from.
+ */
+
+/** Variable name → key path in the config file. */
+export const ENV_OVERRIDES: ReadonlyArray<readonly [string, readonly string[], "string" | "number" | "boolean"]> = [
+  ["OLLA_SERVER_HOST", ["server", "host"], "string"],
+  ["OLLA_SERVER_PORT", ["server", "port"], "number"],
+  ["OLLA_SERVER_MAX_BODY_SIZE", ["server", "request_limits", "max_body_size"], "string"],
+  ["OLLA_SERVER_MAX_HEADER_SIZE", ["server", "request_limits", "max_header_size"], "string"],
+  ["OLLA_SERVER_SHUTDOWN_TIMEOUT", ["server", "shutdown_timeout"], "string"],
+  ["OLLA_SERVER_IDLE_TIMEOUT", ["server", "idle_timeout"], "string"],
+  ["OLLA_SERVER_REQUEST_LOGGING", ["server", "request_logging"], "boolean"],
+  ["OLLA_PROXY_LOAD_BALANCER", ["proxy", "load_balancer"], "string"],
+  ["OLLA_PROXY_CONNECTION_TIMEOUT", ["proxy", "connection_timeout"], "string"],
+  ["OLLA_PROXY_RESPONSE_HEADER_TIMEOUT", ["proxy", "response_header_timeout"], "string"],
+  ["OLLA_PROXY_RESPONSE_TIMEOUT", ["proxy", "response_timeout"], "string"],
+  ["OLLA_PROXY_READ_TIMEOUT", ["proxy", "read_timeout"], "string"],
+  ["OLLA_LOGGING_LEVEL", ["logging", "level"], "string"],
+  ["OLLA_LOGGING_FORMAT", ["logging", "format"], "string"],
+];
+
+/**
+ * Write each set OLLA_* variable into the raw config object.
+ *
+ * @returns a map from dotted key path to the variable that set it
+ */
+export function applyEnvOverrides(
+  raw: Record<string, unknown>,
+  env: (name: string) => string | undefined,
+): Map<string, string> {
+  const sources = new Map<string, string>();
+  for (const [name, path, kind] of ENV_OVERRIDES) {
+    const text = env(name);
+    if (text === undefined || text === "") continue;
+    let target = raw;
+    for (const key of path.slice(0, -1)) {
+      const next = target[key];
+      if (typeof next !== "object" || next === null || Array.isArray(next)) target[key] = {};
+      target = target[key] as Record<string, unknown>;
+    }
+    target[path.at(-1)!] = coerce(text, kind);
+    sources.set(path.join("."), name);
+  }
+  return sources;
+}
+
+function coerce(text: string, kind: "string" | "number" | "boolean"): unknown {
+  if (kind === "number" && /^\s*-?\d+\s*$/.test(text)) return Number(text);
+  if (kind === "boolean" && /^(true|false)$/i.test(text.trim())) return text.trim().toLowerCase() === "true";
+  return text;
+}

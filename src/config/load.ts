@@ -1,0 +1,248 @@
+/**
+ * @module
+ * Turn a YAML file plus OLLA_* variables into one validated, frozen {@link Config}:
+ * parse (shape), derive (URLs, headers, auth), validate (cross-field rules).
+ */
+import { parse as parseYaml } from "yaml";
+import { DMR_PROFILE } from "../profiles/dmr.ts";
+import { applyEnvOverrides } from "./env.ts";
+import { type EndpointConfigInput, configSchema, type RawConfig } from "./schema.ts";
+import { describeIssue } from "./issues.ts";
+
+/** One backend, resolved: absolute probe URLs, final outbound headers. */
+export interface EndpointConfig {
+  readonly name: string;
+  readonly url: string;
+  readonly type: "docker-model-runner";
+  readonly priority: number;
+  readonly modelUrl: string;
+  readonly healthUrl: string;
+  readonly checkIntervalMs: number;
+  readonly checkTimeoutMs: number;
+  /** Static headers plus auth, sent on every request to this endpoint. */
+  readonly headers: ReadonlyArray<readonly [string, string]>;
+  readonly preservePath: boolean;
+}
+
+export type Config = Readonly<Omit<RawConfig, "endpoints">> & {
+  readonly endpoints: readonly EndpointConfig[];
+  /** The file read, or null for built-in defaults. */
+  readonly source: string | null;
+  /** Things that did not stop start-up but deserve a log line. */
+  readonly warnings: readonly string[];
+};
+
+/** Everything the loader needs from the outside world, so tests need no files or env. */
+export interface LoadOptions {
+  /** `--config` from the command line. */
+  readonly path?: string;
+  readonly env: (name: string) => string | undefined;
+  /** Returns the file's text, or undefined when it does not exist. */
+  readonly readTextFile: (path: string) => string | undefined;
+}
+
+/** Thrown when the config cannot be used; the message lists every problem. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  constructor(readonly source: string, readonly problems: readonly string[]) {
+    super(`Cannot load config ${source}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+/** Olla's lookup order when neither --config nor OLLA_CONFIG_FILE names a file. */
+export const DEFAULT_CONFIG_PATHS = ["config/config.local.yaml", "config/config.yaml", "config.yaml", "default.yaml"];
+
+/** The seed example: one DMR on localhost, used when no config file exists. */
+export const SEED_ENDPOINT = {
+  url: "http://localhost:12434",
+  name: "local-dmr",
+  type: "docker-model-runner",
+  priority: 95,
+  model_url: "/engines/v1/models",
+  health_check_url: "/engines/v1/models",
+  check_interval: "10s",
+  check_timeout: "5s",
+} as const;
+
+/**
+ * Find, read, override and validate the config.
+ *
+ * @throws {ConfigError} naming each bad key path, its value and the fix
+ */
+export function loadConfig(options: LoadOptions): Config {
+  const explicit = options.path ?? options.env("OLLA_CONFIG_FILE");
+  let source: string | null = null;
+  let text: string | undefined;
+  if (explicit) {
+    text = options.readTextFile(explicit);
+    if (text === undefined) {
+      const origin = options.path ? "--config" : "OLLA_CONFIG_FILE";
+      throw new ConfigError(`"${explicit}"`, [`${origin} names a file that does not exist: check the path`]);
+    }
+    source = explicit;
+  } else {
+    for (const candidate of DEFAULT_CONFIG_PATHS) {
+      text = options.readTextFile(candidate);
+      if (text !== undefined) {
+        source = candidate;
+        break;
+      }
+    }
+  }
+  const label = source ? `"${source}"` : "(built-in defaults)";
+  const raw = source ? parseFile(text ?? "", label) : { endpoints: [SEED_ENDPOINT] };
+  return validateConfig(raw, { source, env: options.env, readTextFile: options.readTextFile });
+}
+
+function parseFile(text: string, label: string): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(label, [`the file is not valid YAML: ${(error as Error).message.split("\n")[0]}`]);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== "object" || Array.isArray(doc)) {
+    throw new ConfigError(label, ["the file must hold a YAML mapping (keys such as server:, proxy:, endpoints:)"]);
+  }
+  return doc as Record<string, unknown>;
+}
+
+/**
+ * Validate an already-parsed document (used by the loader and by hot reload).
+ *
+ * @throws {ConfigError}
+ */
+export function validateConfig(
+  raw: Record<string, unknown>,
+  options: { source: string | null; env: LoadOptions["env"]; readTextFile: LoadOptions["readTextFile"] },
+): Config {
+  const label = options.source ? `"${options.source}"` : "(built-in defaults)";
+  const envSources = applyEnvOverrides(raw, options.env);
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(label, result.error.issues.map((issue) => describeIssue(issue, raw, envSources)));
+  }
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const parsed = result.data;
+  const all = [
+    ...parsed.discovery.static.endpoints.map((e, i) => [`discovery.static.endpoints[${i}]`, e] as const),
+    ...parsed.endpoints.map((e, i) => [`endpoints[${i}]`, e] as const),
+  ];
+  const endpoints: EndpointConfig[] = [];
+  const seen = new Map<string, string>();
+  for (const [path, input] of all) {
+    const earlier = seen.get(input.name);
+    if (earlier) {
+      problems.push(`${path}.name: "${input.name}" is already used by ${earlier}: give each endpoint a unique name`);
+      continue;
+    }
+    seen.set(input.name, path);
+    if (input.check_timeout > input.check_interval) {
+      problems.push(
+        `${path}.check_timeout: longer than check_interval (${input.check_timeout}ms > ${input.check_interval}ms): ` +
+          "make the timeout shorter than the interval",
+      );
+    }
+    if (input.type !== "docker-model-runner" && input.type !== "dmr") {
+      warnings.push(
+        `${path}: endpoint "${input.name}" has type "${input.type}", which this version does not serve yet; it is skipped`,
+      );
+      continue;
+    }
+    const headers = resolveHeaders(path, input, options, problems);
+    endpoints.push({
+      name: input.name,
+      url: input.url,
+      type: "docker-model-runner",
+      priority: input.priority,
+      modelUrl: resolveUrl(input.url, input.model_url ?? DMR_PROFILE.modelPath),
+      healthUrl: resolveUrl(input.url, input.health_check_url ?? DMR_PROFILE.healthPath),
+      checkIntervalMs: Math.max(input.check_interval, 100),
+      checkTimeoutMs: Math.max(input.check_timeout, 50),
+      headers,
+      preservePath: input.preserve_path,
+    });
+  }
+  if (problems.length > 0) throw new ConfigError(label, problems);
+  if (endpoints.length === 0) {
+    warnings.push("no docker-model-runner endpoint is configured: every inference request will get 503");
+  }
+  for (const key of ["model_registry", "model_aliases", "translators", "engineering", "dashboard"] as const) {
+    if (parsed[key] !== undefined) warnings.push(`${key}: accepted for Olla compatibility but not used by Tureen yet`);
+  }
+  for (const key of ["rate_limits", "cors"] as const) {
+    if (parsed.server[key] !== undefined) {
+      warnings.push(`server.${key}: accepted for Olla compatibility but not used by Tureen yet`);
+    }
+  }
+  const { endpoints: _shorthand, ...rest } = parsed;
+  return deepFreeze({ ...rest, endpoints, source: options.source, warnings });
+}
+
+/** Olla joins relative probe paths to the endpoint URL, keeping its base path. */
+function resolveUrl(base: string, pathOrUrl: string): string {
+  if (/^https?:\/\//.test(pathOrUrl)) return pathOrUrl;
+  return base.replace(/\/+$/, "") + pathOrUrl;
+}
+
+const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+function resolveHeaders(
+  path: string,
+  input: EndpointConfigInput,
+  options: { env: LoadOptions["env"]; readTextFile: LoadOptions["readTextFile"] },
+  problems: string[],
+): Array<[string, string]> {
+  const headers: Array<[string, string]> = [];
+  const interpolate = (key: string, value: string): string =>
+    value.replace(ENV_REFERENCE, (_, name: string) => {
+      const found = options.env(name);
+      if (found === undefined) {
+        problems.push(`${path}.${key}: \${${name}} is not set in the environment: export ${name} or remove it`);
+        return "";
+      }
+      return found;
+    });
+  for (const [name, value] of Object.entries(input.headers)) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+      problems.push(`${path}.headers: "${name}" is not a valid header name: use letters, digits and dashes`);
+      continue;
+    }
+    headers.push([name, interpolate(`headers.${name}`, value)]);
+  }
+  const auth = input.auth;
+  if (!auth) return headers;
+  const secret = (field: "token" | "key" | "username" | "password"): string => {
+    const inline = auth[field];
+    const file = auth[`${field}_file`];
+    if (inline !== undefined && file !== undefined) {
+      problems.push(`${path}.auth: both ${field} and ${field}_file are set: keep one`);
+      return "";
+    }
+    if (file !== undefined) {
+      const text = options.readTextFile(file);
+      if (text === undefined) problems.push(`${path}.auth.${field}_file: "${file}" does not exist: check the path`);
+      return (text ?? "").trim();
+    }
+    if (inline === undefined) {
+      problems.push(`${path}.auth: type ${auth.type} needs ${field} or ${field}_file`);
+      return "";
+    }
+    return interpolate(`auth.${field}`, inline);
+  };
+  if (auth.type === "bearer") headers.push(["Authorization", `Bearer ${secret("token")}`]);
+  else if (auth.type === "api_key") headers.push([auth.header, secret("key")]);
+  else headers.push(["Authorization", `Basic ${btoa(`${secret("username")}:${secret("password")}`)}`]);
+  return headers;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+

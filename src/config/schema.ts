@@ -1,0 +1,170 @@
+/**
+ * @module
+ * The config schema: Olla's `config.yaml` layout, validated strictly. Every field says
+ * what it does and its default; unknown keys are errors (Olla ignores them silently, its #204).
+ */
+import { z } from "zod";
+import { byteSize, duration, httpUrl, pathOrUrl } from "./fields.ts";
+
+/** Backend types Olla knows. Tureen serves `docker-model-runner`; the others are accepted and skipped with a warning. */
+export const ENDPOINT_TYPES = [
+  "docker-model-runner",
+  "dmr",
+  "ollama",
+  "lm-studio",
+  "llamacpp",
+  "vllm",
+  "vllm-mlx",
+  "sglang",
+  "lemonade",
+  "litellm",
+  "lmdeploy",
+  "omlx",
+  "openai-compatible",
+  "openai",
+  "auto",
+] as const;
+
+const authSchema = z.strictObject({
+  /** bearer sends `Authorization: Bearer <token>`; api_key sends `<header>: <key>`; basic sends user and password. */
+  type: z.enum(["bearer", "api_key", "basic"]),
+  token: z.string().optional(),
+  token_file: z.string().optional(),
+  key: z.string().optional(),
+  key_file: z.string().optional(),
+  /** Header for api_key (default X-Api-Key). */
+  header: z.string().default("X-Api-Key"),
+  username: z.string().optional(),
+  username_file: z.string().optional(),
+  password: z.string().optional(),
+  password_file: z.string().optional(),
+});
+
+export const endpointSchema = z.strictObject({
+  /** Base URL of the backend, e.g. http://localhost:12434. */
+  url: httpUrl,
+  /** Unique name, shown in X-Olla-Endpoint, logs and the status API. */
+  name: z.string().trim().min(1, "expected a non-empty name"),
+  /** Backend type (default docker-model-runner). */
+  type: z.enum(ENDPOINT_TYPES).default("docker-model-runner"),
+  /** Higher is preferred (default 100). */
+  priority: z.number().int().min(0).max(1_000_000).default(100),
+  /** Where the model list is read (default from the backend type: /engines/v1/models for DMR). */
+  model_url: pathOrUrl.optional(),
+  /** Where health is probed (default from the backend type: /engines/v1/models for DMR). */
+  health_check_url: pathOrUrl.optional(),
+  /** How often health is probed (default 5s). */
+  check_interval: duration("5s"),
+  /** How long one probe may take (default 2s). */
+  check_timeout: duration("2s"),
+  /** Static headers sent with every request to this endpoint; `${VAR}` reads the environment. */
+  headers: z.record(z.string(), z.string()).default({}),
+  /** Outbound credentials for this endpoint. */
+  auth: authSchema.optional(),
+  /** Keep the URL's base path when proxying (default false). */
+  preserve_path: z.boolean().default(false),
+  /** Olla's glob filter on discovered model names (include/exclude). */
+  model_filter: z
+    .strictObject({ include: z.array(z.string()).default([]), exclude: z.array(z.string()).default([]) })
+    .optional(),
+});
+
+/** A block Olla has that Tureen accepts but does not act on yet; it is logged at start. */
+const acceptedOllaBlock = z.looseObject({}).optional();
+
+const serverSchema = z.strictObject({
+  /** Listen address (default localhost; use 0.0.0.0 in containers). */
+  host: z.string().min(1).default("localhost"),
+  /** Listen port (default 40114). */
+  port: z.number().int().min(0).max(65535).default(40114),
+  /** Close keep-alive connections idle this long (default 2m; proxied requests are never cut by it). */
+  idle_timeout: duration("2m"),
+  /** How long in-flight requests may run after SIGTERM before exit (default 10s). */
+  shutdown_timeout: duration("10s"),
+  /** Write one access line per request (default true). */
+  request_logging: z.boolean().default(true),
+  request_limits: z
+    .strictObject({
+      /** Largest request body accepted (default 100MB); larger gets 413. */
+      max_body_size: byteSize("100MB"),
+      /** Largest request head accepted (default 1MB); larger gets 431. */
+      max_header_size: byteSize("1MB"),
+    })
+    .prefault({}),
+  /** Olla server timeouts; Tureen never cuts a streaming request on them. */
+  read_timeout: duration("30s"),
+  read_header_timeout: duration("10s"),
+  write_timeout: duration("0s"),
+  rate_limits: acceptedOllaBlock,
+  cors: acceptedOllaBlock,
+});
+
+const proxySchema = z.strictObject({
+  /** Olla engine name; Tureen has one engine (accepted: olla, sherpa). */
+  engine: z.enum(["olla", "sherpa"]).default("olla"),
+  /** Olla streaming profile; Tureen always streams event streams unbuffered. */
+  profile: z.enum(["auto", "streaming", "standard"]).default("auto"),
+  /** How an endpoint is chosen among those serving the model (default priority). */
+  load_balancer: z.enum(["priority", "round-robin", "least-connections"]).default("priority"),
+  /** Time allowed to connect to a backend (default 30s). */
+  connection_timeout: duration("30s"),
+  /** Time allowed for a backend's response headers; covers cold model loads (default 10m, DMR's own load cap is 5m). */
+  response_header_timeout: duration("10m"),
+  /** Longest silence allowed between chunks of a response body; 0 disables (default 0). */
+  read_timeout: duration("0s"),
+  /** Total time allowed for one request; 0 disables (default 0). */
+  response_timeout: duration("0s"),
+  connection_keep_alive: duration("30s"),
+  stream_buffer_size: z.union([z.string(), z.number()]).optional(),
+  tls_handshake_timeout: duration("10s"),
+  profile_filter: acceptedOllaBlock,
+  sticky_sessions: acceptedOllaBlock,
+  max_retries: z.number().optional(),
+  retry_backoff: z.union([z.string(), z.number()]).optional(),
+});
+
+const discoverySchema = z.strictObject({
+  /** Only static discovery exists (as in Olla). */
+  type: z.literal("static").default("static"),
+  refresh_interval: duration("30s"),
+  static: z.strictObject({ endpoints: z.array(endpointSchema).default([]) }).prefault({}),
+  model_discovery: z
+    .strictObject({
+      /** Read each endpoint's model list (default true). */
+      enabled: z.boolean().default(true),
+      /** How often model lists are re-read (default 5m). */
+      interval: duration("5m"),
+      /** How long one model-list read may take (default 30s). */
+      timeout: duration("30s"),
+      concurrent_workers: z.number().int().positive().default(5),
+      retry_attempts: z.number().int().min(0).default(3),
+      retry_backoff: duration("1s"),
+    })
+    .prefault({}),
+});
+
+const loggingSchema = z.strictObject({
+  /** debug, info, warn or error (default info). */
+  level: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** json lines or readable text (default json; text when stdout is a terminal and format is not set). */
+  format: z.enum(["json", "text"]).optional(),
+  /** Only stdout is supported. */
+  output: z.enum(["stdout"]).default("stdout"),
+});
+
+export const configSchema = z.strictObject({
+  server: serverSchema.prefault({}),
+  proxy: proxySchema.prefault({}),
+  discovery: discoverySchema.prefault({}),
+  /** Shorthand from the Olla DMR docs: a top-level endpoint list, merged with discovery.static.endpoints. */
+  endpoints: z.array(endpointSchema).default([]),
+  logging: loggingSchema.prefault({}),
+  model_registry: acceptedOllaBlock,
+  model_aliases: acceptedOllaBlock,
+  translators: acceptedOllaBlock,
+  engineering: acceptedOllaBlock,
+  dashboard: acceptedOllaBlock,
+});
+
+export type RawConfig = z.output<typeof configSchema>;
+export type EndpointConfigInput = z.output<typeof endpointSchema>;

@@ -1,0 +1,187 @@
+/**
+ * @module
+ * The active health loop: each endpoint probed at exactly its own `check_interval`
+ * (Olla's shared 30 s ticker makes shorter intervals inert), model lists read at start,
+ * on recovery and periodically. A failing probe is logged and never stops the loop.
+ */
+import type { Clock } from "../clock.ts";
+import type { Endpoint } from "../endpoints/endpoint.ts";
+import type { Logger } from "../log/logger.ts";
+import { parseDmrModelList } from "../models/discovery.ts";
+
+export interface HealthCheckerOptions {
+  readonly endpoints: readonly Endpoint[];
+  readonly fetch: (url: string, init: RequestInit) => Promise<Response>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Re-read model lists this often even when health is steady. */
+  readonly discoveryIntervalMs: number;
+  readonly discoveryTimeoutMs: number;
+  readonly discoveryEnabled: boolean;
+}
+
+const MAX_MODEL_LIST_BYTES = 10 * 1024 * 1024;
+
+export class HealthChecker {
+  readonly #options: HealthCheckerOptions;
+  readonly #timers = new Map<Endpoint, unknown>();
+  readonly #discoveries = new Map<Endpoint, Promise<void>>();
+  #stopped = false;
+
+  constructor(options: HealthCheckerOptions) {
+    this.#options = options;
+  }
+
+  /** Probe every endpoint now, then keep probing each on its own interval. */
+  start(): void {
+    for (const endpoint of this.#options.endpoints) void this.#tick(endpoint);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const handle of this.#timers.values()) this.#options.clock.clearTimeout(handle);
+    this.#timers.clear();
+  }
+
+  /** Re-read model lists of every healthy endpoint; concurrent callers share one read per endpoint. */
+  refreshModels(): Promise<void> {
+    const healthy = this.#options.endpoints.filter((e) => e.isAvailable());
+    return Promise.all(healthy.map((e) => this.discover(e))).then(() => {});
+  }
+
+  /** Read one endpoint's model list; a read already under way is shared. */
+  discover(endpoint: Endpoint): Promise<void> {
+    const running = this.#discoveries.get(endpoint);
+    if (running) return running;
+    const task = this.#readModels(endpoint).finally(() => this.#discoveries.delete(endpoint));
+    this.#discoveries.set(endpoint, task);
+    return task;
+  }
+
+  async #tick(endpoint: Endpoint): Promise<void> {
+    if (this.#stopped) return;
+    const { clock } = this.#options;
+    const startedAt = clock.now();
+    try {
+      await this.#probe(endpoint);
+    } catch (error) {
+      this.#options.logger.error("health probe crashed", { endpoint: endpoint.name, error });
+    } finally {
+      endpoint.markChecked();
+    }
+    if (this.#stopped) return;
+    // Start-to-start scheduling keeps the configured interval exact even when probes are slow.
+    const interval = endpoint.config.checkIntervalMs;
+    const delay = Math.max(0, startedAt + interval - clock.now());
+    endpoint.nextCheckAt = clock.now() + delay;
+    this.#timers.set(endpoint, clock.setTimeout(() => void this.#tick(endpoint), delay));
+  }
+
+  async #probe(endpoint: Endpoint): Promise<void> {
+    const { clock, logger } = this.#options;
+    const { config } = endpoint;
+    const startedAt = clock.now();
+    let body: unknown;
+    let failure: string | null = null;
+    const sameUrl = config.healthUrl === config.modelUrl && this.#options.discoveryEnabled;
+    try {
+      const response = await this.#get(config.healthUrl, endpoint, config.checkTimeoutMs);
+      if (response.status < 200 || response.status > 299) {
+        failure = `health check answered ${response.status}`;
+        await response.body?.cancel();
+      } else if (sameUrl) {
+        // A 2xx is healthy even if its body is unreadable; discovery just learns nothing.
+        body = await readJson(response).catch((error) => {
+          logger.warn("model list unreadable", { endpoint: endpoint.name, error });
+          return undefined;
+        });
+      } else {
+        await response.body?.cancel();
+      }
+    } catch (error) {
+      failure = describeFetchError(error, config.checkTimeoutMs);
+    }
+    endpoint.lastCheckAt = clock.now();
+    endpoint.lastCheckMs = endpoint.lastCheckAt - startedAt;
+    const previous = endpoint.status;
+    if (failure) {
+      endpoint.status = "unhealthy";
+      endpoint.lastError = failure;
+      endpoint.consecutiveFailures++;
+      if (previous !== "unhealthy") {
+        logger.warn("endpoint unhealthy", { endpoint: endpoint.name, url: config.healthUrl, reason: failure });
+      }
+      return;
+    }
+    endpoint.status = "healthy";
+    endpoint.lastError = null;
+    endpoint.consecutiveFailures = 0;
+    if (previous !== "healthy") logger.info("endpoint healthy", { endpoint: endpoint.name, url: config.url });
+    if (!this.#options.discoveryEnabled) return;
+    if (sameUrl && body !== undefined) {
+      this.#applyModels(endpoint, body);
+      return;
+    }
+    const stale = endpoint.modelsUpdatedAt === null ||
+      clock.now() - endpoint.modelsUpdatedAt >= this.#options.discoveryIntervalMs;
+    if (previous !== "healthy" || stale) await this.discover(endpoint);
+  }
+
+  async #readModels(endpoint: Endpoint): Promise<void> {
+    try {
+      const response = await this.#get(endpoint.config.modelUrl, endpoint, this.#options.discoveryTimeoutMs);
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw new Error(`model list answered ${response.status}`);
+      }
+      this.#applyModels(endpoint, await readJson(response));
+    } catch (error) {
+      this.#options.logger.warn("model discovery failed", {
+        endpoint: endpoint.name,
+        url: endpoint.config.modelUrl,
+        error: describeFetchError(error, this.#options.discoveryTimeoutMs),
+      });
+    }
+  }
+
+  #applyModels(endpoint: Endpoint, body: unknown): void {
+    try {
+      const models = parseDmrModelList(body);
+      const before = [...endpoint.models.keys()].join(",");
+      endpoint.models = models;
+      endpoint.modelsUpdatedAt = this.#options.clock.now();
+      if (before !== [...models.keys()].join(",")) {
+        this.#options.logger.info("models discovered", { endpoint: endpoint.name, models: [...models.keys()] });
+      }
+    } catch (error) {
+      this.#options.logger.warn("model list unreadable", { endpoint: endpoint.name, error });
+    }
+  }
+
+  #get(url: string, endpoint: Endpoint, timeoutMs: number): Promise<Response> {
+    return this.#options.fetch(url, {
+      method: "GET",
+      headers: [...endpoint.config.headers, ["User-Agent", "tureen-health"], ["Accept", "application/json"]],
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  }
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (text.length > MAX_MODEL_LIST_BYTES) throw new RangeError("Cannot read model list: larger than 10 MiB");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new SyntaxError("Cannot read model list: the body is not JSON");
+  }
+}
+
+/** One readable reason for a failed probe. */
+export function describeFetchError(error: unknown, timeoutMs: number): string {
+  const name = (error as { name?: string })?.name;
+  if (name === "TimeoutError" || name === "AbortError") return `no answer within ${timeoutMs}ms`;
+  const code = (error as { code?: string })?.code;
+  if (code === "ConnectionRefused" || code === "ECONNREFUSED") return "connection refused";
+  return (error as Error)?.message ?? String(error);
+}

@@ -1,0 +1,42 @@
+/**
+ * @module
+ * The Hono app: route table, access log, and the one place errors become responses.
+ */
+import { Hono } from "hono";
+import type { Clock } from "../clock.ts";
+import type { Logger } from "../log/logger.ts";
+import { accessLog } from "./access_log.ts";
+import type { AppEnv } from "./context.ts";
+import { dmrRoutes, type DmrRoutesOptions } from "./dmr_routes.ts";
+import { ProxyError } from "./errors.ts";
+import { mountInternalRoutes } from "./internal_routes.ts";
+
+export interface HttpAppOptions {
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly requestLogging: boolean;
+  readonly runtime: { name: string; version: string };
+  readonly dmr: DmrRoutesOptions;
+}
+
+export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(accessLog({ logger: options.logger, clock: options.clock, enabled: options.requestLogging }));
+  mountInternalRoutes(app, options.runtime);
+  app.all("/olla/dmr/*", dmrRoutes(options.dmr));
+  app.notFound((c) =>
+    new ProxyError(
+      404,
+      "route_not_found",
+      `${c.req.method} ${c.req.path} is not a Tureen route: inference lives under /olla/dmr/engines/v1/, ` +
+        "health at /internal/health",
+    ).toResponse()
+  );
+  app.onError((error, c) => {
+    if (error instanceof ProxyError) return error.toResponse();
+    options.logger.error("unhandled error", { request_id: c.get("record")?.id, path: c.req.path, error });
+    return new ProxyError(500, "internal_error", "Tureen failed to handle this request; the log has the details")
+      .toResponse();
+  });
+  return app;
+}

@@ -1,0 +1,97 @@
+/**
+ * @module
+ * Read a request body up to a limit. A declared Content-Length over the limit is refused
+ * before a byte is read; a chunked body is counted as it arrives and dropped the moment
+ * it passes the limit, so the excess is never held in memory.
+ */
+import { ProxyError } from "./errors.ts";
+
+function tooLarge(limit: number): ProxyError {
+  return new ProxyError(
+    413,
+    "request_too_large",
+    `Request body is larger than the ${formatBytes(limit)} limit: send a smaller body or raise server.request_limits.max_body_size`,
+  );
+}
+
+/**
+ * @param request the client's request
+ * @param limit largest accepted body in bytes
+ * @throws {ProxyError} 413 over the limit, 400 when the body cannot be read
+ */
+export async function readBodyWithin(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null) {
+    const length = Number(declared);
+    if (!Number.isSafeInteger(length) || length < 0) {
+      throw new ProxyError(400, "invalid_content_length", `Content-Length must be a byte count: current value is "${declared}"`);
+    }
+    if (length > limit) throw tooLarge(limit);
+  }
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > limit) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge(limit);
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    if (error instanceof ProxyError) throw error;
+    throw new ProxyError(400, "body_unreadable", `Cannot read the request body: ${(error as Error).message}`);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+function formatBytes(bytes: number): string {
+  for (const [unit, size] of [["GiB", 1024 ** 3], ["MiB", 1024 ** 2], ["KiB", 1024]] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
+  }
+  return `${bytes} bytes`;
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * Read the `model` field of a JSON request body without changing the body.
+ *
+ * @throws {ProxyError} 400 when the body is not a JSON object with a non-empty string `model`
+ */
+export function readModelField(body: Uint8Array): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decoder.decode(body));
+  } catch (error) {
+    throw new ProxyError(
+      400,
+      "invalid_json",
+      `Request body is not valid JSON: ${(error as Error).message}. Send a JSON object such as {"model":"ai/smollm2",...}`,
+    );
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ProxyError(400, "invalid_request", 'Request body must be a JSON object such as {"model":"ai/smollm2",...}');
+  }
+  const model = (parsed as { model?: unknown }).model;
+  if (typeof model !== "string" || model.trim() === "") {
+    throw new ProxyError(
+      400,
+      "model_required",
+      'Request body has no "model": name the model to use, e.g. "ai/smollm2" (see GET /olla/dmr/engines/v1/models)',
+    );
+  }
+  return model;
+}

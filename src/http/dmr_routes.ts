@@ -1,0 +1,86 @@
+/**
+ * @module
+ * `/olla/dmr/*`: the eight seed routes and nothing else. Model lists are answered from the
+ * catalogue; inference is forwarded byte for byte to the same path minus `/olla/dmr`.
+ * Every other path, method or traversal attempt is a JSON 404 that never reaches a backend.
+ */
+import type { Handler } from "hono";
+import type { Endpoint } from "../endpoints/endpoint.ts";
+import { listModels } from "../models/catalog.ts";
+import { displayModelName, normaliseModelRef } from "../models/dmr_names.ts";
+import { DMR_PROFILE } from "../profiles/dmr.ts";
+import { forward, type ForwardSettings } from "../proxying/forward.ts";
+import type { Router } from "../routing/route.ts";
+import { readBodyWithin, readModelField } from "./body.ts";
+import type { AppEnv } from "./context.ts";
+import { ProxyError } from "./errors.ts";
+
+export interface DmrRoutesOptions {
+  readonly endpoints: readonly Endpoint[];
+  readonly router: Router;
+  readonly forwarding: ForwardSettings;
+  readonly maxBodySize: number;
+}
+
+const PREFIX = `/olla/${DMR_PROFILE.prefix}`;
+/** `..`, encoded dots or slashes, and backslashes never name a seed route. */
+const SUSPICIOUS_PATH = /\.\.|%2e|%2f|%5c|\\|\/\//i;
+
+export function dmrRoutes(options: DmrRoutesOptions): Handler<AppEnv> {
+  return async function dmrRoute(c) {
+    const raw = c.req.raw;
+    const path = c.req.path;
+    const sub = path.slice(PREFIX.length);
+    if (SUSPICIOUS_PATH.test(rawPath(raw.url))) throw notProxied(c.req.method, path);
+    if (c.req.method === "GET" && DMR_PROFILE.modelListRoutes.has(sub)) {
+      await options.router.ready();
+      return c.json({ object: "list", data: listModels(options.endpoints) });
+    }
+    if (c.req.method !== "POST" || !DMR_PROFILE.inferenceRoutes.has(sub)) throw notProxied(c.req.method, path);
+    // Cold loads hold a request silent for minutes; the runtime must not cut it.
+    c.env?.disableIdleTimeout();
+    const record = c.get("record");
+    const body = await readBodyWithin(raw, options.maxBodySize);
+    const requested = readModelField(body);
+    const key = normaliseModelRef(requested);
+    record.model = displayModelName(key);
+    const candidates = await options.router.candidates(key, requested);
+    const outcome = await forward({
+      requestId: record.id,
+      path: sub,
+      search: searchOf(raw.url),
+      body,
+      headers: raw.headers,
+      clientIp: c.env?.remoteAddress ?? "",
+      clientSignal: raw.signal,
+      model: record.model,
+      startedAt: record.startedAt,
+    }, candidates, options.forwarding);
+    record.endpoint = outcome.endpoint?.name;
+    record.attempts = outcome.attempts;
+    record.bodyEnd = outcome.done;
+    return outcome.response;
+  };
+}
+
+function notProxied(method: string, path: string): ProxyError {
+  return new ProxyError(
+    404,
+    "route_not_found",
+    `${method} ${path} is not a Docker Model Runner inference route: Tureen forwards only ` +
+      "POST /olla/dmr/engines[/llama.cpp|/vllm]/v1/{chat/completions,completions,embeddings} " +
+      "and answers GET /olla/dmr/engines[/llama.cpp|/vllm]/v1/models",
+  );
+}
+
+/** The path as the client sent it, before any URL normalisation could hide `..`. */
+function rawPath(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  const query = url.indexOf("?", start);
+  return query === -1 ? url.slice(start) : url.slice(start, query);
+}
+
+function searchOf(url: string): string {
+  const query = url.indexOf("?");
+  return query === -1 ? "" : url.slice(query);
+}

@@ -1,0 +1,53 @@
+/**
+ * @module
+ * The model catalogue, derived on demand from what each endpoint last listed: nothing is
+ * cached here, so it can never disagree with the endpoints.
+ */
+import type { Endpoint } from "../endpoints/endpoint.ts";
+import { displayModelName, modelOwner } from "./dmr_names.ts";
+
+/** One entry of the seed's OpenAI-style list. */
+export interface ListedModel {
+  id: string;
+  object: "model";
+  created: number;
+  owned_by: string;
+}
+
+/**
+ * Merge the model lists of the available endpoints, de-duplicated by canonical name, in
+ * priority order.
+ */
+export function listModels(endpoints: readonly Endpoint[]): ListedModel[] {
+  const seen = new Map<string, ListedModel>();
+  const ordered = endpoints.filter((e) => e.isAvailable()).sort((a, b) => b.config.priority - a.config.priority);
+  for (const endpoint of ordered) {
+    for (const model of endpoint.models.values()) {
+      if (seen.has(model.key)) continue;
+      seen.set(model.key, {
+        id: displayModelName(model.key),
+        object: "model",
+        created: model.created,
+        owned_by: modelOwner(model.key),
+      });
+    }
+  }
+  return [...seen.values()];
+}
+
+/** Where a model can be served now, and whether any endpoint knows it at all. */
+export interface ModelLocation {
+  readonly available: Endpoint[];
+  /** Endpoints that listed it but are not available now. */
+  readonly unavailable: Endpoint[];
+}
+
+export function locateModel(endpoints: readonly Endpoint[], key: string): ModelLocation {
+  const available: Endpoint[] = [];
+  const unavailable: Endpoint[] = [];
+  for (const endpoint of endpoints) {
+    if (!endpoint.serves(key)) continue;
+    (endpoint.isAvailable() ? available : unavailable).push(endpoint);
+  }
+  return { available, unavailable };
+}

@@ -1,0 +1,50 @@
+/**
+ * @module
+ * Headers for the client: the backend's own, minus hop-by-hop and any X-Olla-* it tried
+ * to set, plus the proxy's X-Olla-* facts.
+ */
+
+const DROPPED_RESPONSE_HEADERS = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+export interface OllaFacts {
+  readonly endpoint: string;
+  readonly model: string;
+  readonly backendType: string;
+  readonly requestId: string;
+  readonly responseTimeMs: number;
+}
+
+/**
+ * @param upstream the backend's response headers
+ * @param facts what the proxy adds
+ * @param decoded true when the runtime already decoded the body (drop its encoding headers)
+ */
+export function buildClientHeaders(upstream: Headers, facts: OllaFacts, decoded: boolean): Headers {
+  const headers = new Headers();
+  const decodedBody = decoded && upstream.has("content-encoding");
+  for (const [name, value] of upstream) {
+    if (DROPPED_RESPONSE_HEADERS.has(name) || name.startsWith("x-olla-")) continue;
+    if (decodedBody && (name === "content-encoding" || name === "content-length")) continue;
+    headers.append(name, value);
+  }
+  if ((upstream.get("content-type") ?? "").startsWith("text/event-stream")) {
+    // Tell nginx and friends in front of us not to buffer the stream either.
+    if (!headers.has("x-accel-buffering")) headers.set("x-accel-buffering", "no");
+    if (!headers.has("cache-control")) headers.set("cache-control", "no-cache");
+  }
+  headers.set("x-olla-endpoint", facts.endpoint);
+  headers.set("x-olla-model", facts.model);
+  headers.set("x-olla-backend-type", facts.backendType);
+  headers.set("x-olla-request-id", facts.requestId);
+  headers.set("x-olla-response-time", `${Math.round(facts.responseTimeMs)}ms`);
+  return headers;
+}

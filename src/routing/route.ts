@@ -1,0 +1,98 @@
+/**
+ * @module
+ * Request → ordered candidates: which endpoints can serve this model now, best first.
+ * A miss re-reads model lists once before answering 404, so a model pulled a moment ago
+ * is found without waiting for the next discovery tick.
+ */
+import type { BalancerName, Policy } from "../balancing/policy.ts";
+import { createPolicy } from "../balancing/policy.ts";
+import type { Clock } from "../clock.ts";
+import type { Endpoint } from "../endpoints/endpoint.ts";
+import { ProxyError } from "../http/errors.ts";
+import { locateModel } from "../models/catalog.ts";
+import { displayModelName } from "../models/dmr_names.ts";
+
+export interface RouterOptions {
+  readonly endpoints: readonly Endpoint[];
+  readonly balancer: BalancerName;
+  readonly clock: Clock;
+  /** Re-read model lists of healthy endpoints. */
+  readonly refreshModels: () => Promise<void>;
+  /** Do not re-read on a miss more often than this. */
+  readonly refreshOnMissEveryMs?: number;
+}
+
+export class Router {
+  readonly #options: RouterOptions;
+  readonly #policy: Policy;
+  #lastRefreshAt = -Infinity;
+  #refreshing: Promise<void> | null = null;
+
+  constructor(options: RouterOptions) {
+    this.#options = options;
+    this.#policy = createPolicy(options.balancer);
+  }
+
+  /** Wait, briefly, for endpoints whose first health probe has not finished (start-up). */
+  async ready(): Promise<void> {
+    const pending = this.#options.endpoints.filter((e) => e.status === "unknown");
+    if (pending.length === 0) return;
+    const longest = Math.max(...pending.map((e) => e.config.checkTimeoutMs)) + 100;
+    let timer: unknown;
+    await Promise.race([
+      Promise.all(pending.map((e) => e.firstCheck)),
+      new Promise<void>((resolve) => (timer = this.#options.clock.setTimeout(resolve, longest))),
+    ]);
+    this.#options.clock.clearTimeout(timer);
+  }
+
+  /**
+   * The endpoints to try for `modelKey`, in order.
+   *
+   * @throws {ProxyError} 404 when no endpoint lists the model, 503 when none that does is available
+   */
+  async candidates(modelKey: string, requested: string): Promise<Endpoint[]> {
+    await this.ready();
+    const { endpoints } = this.#options;
+    let location = locateModel(endpoints, modelKey);
+    if (location.available.length === 0 && location.unavailable.length === 0) {
+      await this.#refreshOnMiss();
+      location = locateModel(endpoints, modelKey);
+    }
+    if (location.available.length > 0) return this.#policy(location.available);
+    const healthy = endpoints.filter((e) => e.isAvailable());
+    if (location.unavailable.length > 0 || healthy.length === 0) {
+      const names = (location.unavailable.length > 0 ? location.unavailable : endpoints).map((e) => e.name);
+      const wait = this.#secondsToNextCheck(location.unavailable.length > 0 ? location.unavailable : endpoints);
+      const what = endpoints.length === 0
+        ? "no Docker Model Runner endpoint is configured"
+        : `no healthy endpoint can serve it now (${names.join(", ")} ${names.length === 1 ? "is" : "are"} down)`;
+      throw new ProxyError(503, "model_unavailable", `Model "${requested}" cannot be served: ${what}; retry shortly`, {
+        "retry-after": String(wait),
+        "retry-after-ms": String(wait * 1000),
+      });
+    }
+    throw new ProxyError(
+      404,
+      "model_not_found",
+      `Model "${requested}" (${displayModelName(modelKey)}) is not pulled on any healthy Docker Model Runner endpoint ` +
+        `(${healthy.map((e) => e.name).join(", ")}): see GET /olla/dmr/engines/v1/models for the models available, ` +
+        `or pull it with "docker model pull ${displayModelName(modelKey)}"`,
+    );
+  }
+
+  #refreshOnMiss(): Promise<void> {
+    if (this.#refreshing) return this.#refreshing;
+    const { clock } = this.#options;
+    if (clock.now() - this.#lastRefreshAt < (this.#options.refreshOnMissEveryMs ?? 1000)) return Promise.resolve();
+    this.#lastRefreshAt = clock.now();
+    this.#refreshing = this.#options.refreshModels().finally(() => (this.#refreshing = null));
+    return this.#refreshing;
+  }
+
+  #secondsToNextCheck(endpoints: readonly Endpoint[]): number {
+    const now = this.#options.clock.now();
+    const next = Math.min(...endpoints.map((e) => e.nextCheckAt ?? now + e.config.checkIntervalMs));
+    return Math.max(1, Math.ceil((next - now) / 1000));
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * @module
+ * The Bun implementation of {@link Runtime}.
+ */
+/// <reference types="bun-types" />
+import { readFileSync } from "node:fs";
+import type { ConnInfo, Runtime, ServeOptions } from "./contract.ts";
+
+
+export const bunRuntime: Runtime = {
+  name: "bun",
+  version: Bun.version,
+  serve(options: ServeOptions) {
+    const server = Bun.serve({
+      hostname: options.hostname,
+      port: options.port,
+      // Bun's maximum is 255 s; 0 would also keep dead keep-alive sockets forever.
+      idleTimeout: Math.min(255, Math.max(1, options.idleTimeoutSeconds)),
+      maxRequestBodySize: options.maxRequestBodySize,
+      development: false,
+      fetch(request, srv) {
+        const conn: ConnInfo = {
+          remoteAddress: srv.requestIP(request)?.address ?? "",
+          disableIdleTimeout: () => srv.timeout(request, 0),
+        };
+        return options.handler(request, conn);
+      },
+    });
+    return Promise.resolve({
+      hostname: server.hostname ?? options.hostname,
+      port: server.port ?? options.port,
+      stop: (force: boolean) => server.stop(force),
+    });
+  },
+  // timeout:false lifts Bun's 5-minute fetch ceiling; decompress:false keeps the backend's bytes.
+  fetch: (input, init) => fetch(input, { ...init, timeout: false, decompress: false } as RequestInit),
+  fetchDecompresses: false,
+  env: (name) => Bun.env[name],
+  readTextFile(path) {
+    try {
+      // Synchronous on purpose: config is read once at start and on reload.
+      return readFileSync(path, "utf8");
+    } catch (error) {
+      if ((error as { code?: string }).code === "ENOENT") return undefined;
+      throw error;
+    }
+  },
+  args: Bun.argv.slice(2),
+  onSignal(signal, listener) {
+    process.on(signal, listener);
+  },
+  isTerminal: () => Boolean(process.stdout.isTTY),
+  writeStdout(text) {
+    process.stdout.write(text);
+  },
+  writeStderr(text) {
+    process.stderr.write(text);
+  },
+  exit: (code) => process.exit(code),
+};

@@ -1,0 +1,55 @@
+/**
+ * @module
+ * What the proxy needs from its JavaScript runtime. `bun.ts` and `deno.ts` implement it;
+ * nothing else in `src/` names `Bun` or `Deno`.
+ */
+
+/** Per-request facts only the server knows. */
+export interface ConnInfo {
+  /** The TCP peer's address, never a header. */
+  readonly remoteAddress: string;
+  /** Let this request stay silent for as long as the backend needs (Bun cuts idle requests at 10 s by default). */
+  disableIdleTimeout(): void;
+}
+
+export type Handler = (request: Request, conn: ConnInfo) => Response | Promise<Response>;
+
+export interface ServeOptions {
+  readonly hostname: string;
+  readonly port: number;
+  /** Seconds a keep-alive connection may idle before it is closed. */
+  readonly idleTimeoutSeconds: number;
+  /** Upper bound the runtime itself enforces on request bodies; the app checks the configured limit first. */
+  readonly maxRequestBodySize: number;
+  readonly handler: Handler;
+}
+
+export interface RunningServer {
+  readonly hostname: string;
+  readonly port: number;
+  /** Stop accepting; with `force`, close open connections too. */
+  stop(force: boolean): Promise<void>;
+}
+
+export interface Runtime {
+  readonly name: "bun" | "deno";
+  readonly version: string;
+  /** Start listening; resolves once the port is bound. */
+  serve(options: ServeOptions): Promise<RunningServer>;
+  /**
+   * fetch for backend calls: no runtime-imposed total timeout (Bun's default is 5 min,
+   * shorter than a cold model load) and bodies returned as the backend sent them.
+   */
+  readonly fetch: (input: string, init: RequestInit) => Promise<Response>;
+  /** True when `fetch` decodes gzip/br itself, so Content-Encoding must not be passed on. */
+  readonly fetchDecompresses: boolean;
+  env(name: string): string | undefined;
+  /** The file's text, or undefined when it does not exist. */
+  readTextFile(path: string): string | undefined;
+  readonly args: readonly string[];
+  onSignal(signal: "SIGINT" | "SIGTERM" | "SIGHUP", listener: () => void): void;
+  isTerminal(): boolean;
+  writeStdout(text: string): void;
+  writeStderr(text: string): void;
+  exit(code: number): never;
+}
