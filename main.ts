@@ -3,6 +3,7 @@
  * Process entry: argv → config → runtime → server; stops on SIGINT/SIGTERM.
  */
 import { startTureen } from "./src/app.ts";
+import type { Runtime } from "./src/runtime/contract.ts";
 import { ConfigError, loadConfig } from "./src/config/load.ts";
 import { createLogger } from "./src/log/logger.ts";
 import { detectRuntime } from "./src/runtime/detect.ts";
@@ -19,7 +20,7 @@ Usage: tureen [--config PATH] [--validate-config] [--version] [--help]
   -h, --help            print this help
 `;
 
-const runtime = await detectRuntime();
+const runtime: Runtime = await detectRuntime();
 const args = [...runtime.args];
 let configPath: string | undefined;
 let validateOnly = false;
@@ -40,13 +41,15 @@ for (let i = 0; i < args.length; i++) {
   }
 }
 
-let config;
-try {
-  config = loadConfig({ path: configPath, env: runtime.env, readTextFile: runtime.readTextFile });
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  runtime.writeStderr(`${error.message}\n`);
-  runtime.exit(1);
+const config = readConfigOrExit();
+function readConfigOrExit() {
+  try {
+    return loadConfig({ path: configPath, env: runtime.env, readTextFile: runtime.readTextFile });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    runtime.writeStderr(`${error.message}\n`);
+    return runtime.exit(1);
+  }
 }
 if (validateOnly) {
   runtime.writeStdout(`Config ${config.source ?? "(built-in defaults)"} is valid: ${config.endpoints.length} endpoint(s)\n`);
@@ -61,13 +64,10 @@ const logger = createLogger({
 });
 for (const warning of config.warnings) logger.warn(warning);
 
-let tureen;
-try {
-  tureen = await startTureen(config, { runtime, logger });
-} catch (error) {
+const tureen = await startTureen(config, { runtime, logger }).catch((error) => {
   logger.error("cannot listen", { host: config.server.host, port: config.server.port, error });
-  runtime.exit(1);
-}
+  return runtime.exit(1);
+});
 logger.info("listening", {
   url: `http://${tureen.server.hostname}:${tureen.server.port}`,
   port: tureen.server.port,

@@ -159,9 +159,12 @@ export class HealthChecker {
   }
 
   #get(url: string, endpoint: Endpoint, timeoutMs: number): Promise<Response> {
+    const headers = new Headers(endpoint.config.headers as Array<[string, string]>);
+    if (!headers.has("user-agent")) headers.set("user-agent", "tureen-health");
+    headers.set("accept", "application/json");
     return this.#options.fetch(url, {
       method: "GET",
-      headers: [...endpoint.config.headers, ["User-Agent", "tureen-health"], ["Accept", "application/json"]],
+      headers,
       signal: AbortSignal.timeout(timeoutMs),
     });
   }

@@ -19,7 +19,7 @@ function tooLarge(limit: number): ProxyError {
  * @param limit largest accepted body in bytes
  * @throws {ProxyError} 413 over the limit, 400 when the body cannot be read
  */
-export async function readBodyWithin(request: Request, limit: number): Promise<Uint8Array> {
+export async function readBodyWithin(request: Request, limit: number): Promise<Uint8Array<ArrayBuffer>> {
   const declared = request.headers.get("content-length");
   if (declared !== null) {
     const length = Number(declared);
@@ -30,7 +30,7 @@ export async function readBodyWithin(request: Request, limit: number): Promise<U
   }
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
   let total = 0;
   try {
     for (;;) {

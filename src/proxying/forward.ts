@@ -28,7 +28,7 @@ export interface ForwardRequest {
   readonly requestId: string;
   readonly path: string;
   readonly search: string;
-  readonly body: Uint8Array;
+  readonly body: Uint8Array<ArrayBuffer>;
   readonly headers: Headers;
   readonly clientIp: string;
   readonly clientSignal: AbortSignal;

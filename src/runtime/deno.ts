@@ -30,14 +30,10 @@ export const denoRuntime: Runtime = {
                 },
               }),
           },
-          async (request: Request, info: { remoteAddr: { hostname: string } }) => {
-            const response = await options.handler(request, {
-              remoteAddress: info.remoteAddr.hostname,
-              // Deno.serve has no per-request idle timer to lift.
-              disableIdleTimeout: () => {},
-            });
-            return preventCompression(response);
-          },
+          // Deno.serve has no per-request idle timer to lift, and it does not compress
+          // stream bodies (checked on 2.9.6), so event streams pass as they are.
+          (request: Request, info: { remoteAddr: { hostname: string } }) =>
+            options.handler(request, { remoteAddress: info.remoteAddr.hostname, disableIdleTimeout: () => {} }),
         );
       } catch (error) {
         reject(error);
@@ -69,23 +65,3 @@ export const denoRuntime: Runtime = {
   },
   exit: (code) => Deno.exit(code),
 };
-
-/**
- * Deno.serve compresses compressible bodies on its own and then buffers the whole stream
- * (deno#19889); `Cache-Control: no-transform` is the documented way to opt a response out.
- */
-function preventCompression(response: Response): Response {
-  const type = response.headers.get("content-type") ?? "";
-  if (!type.startsWith("text/event-stream") && !type.includes("ndjson")) return response;
-  const cacheControl = response.headers.get("cache-control");
-  if (cacheControl?.includes("no-transform")) return response;
-  try {
-    response.headers.set("cache-control", cacheControl ? `${cacheControl}, no-transform` : "no-transform");
-    return response;
-  } catch {
-    // Immutable headers (a fetch Response): copy them.
-    const headers = new Headers(response.headers);
-    headers.set("cache-control", cacheControl ? `${cacheControl}, no-transform` : "no-transform");
-    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
-  }
-}
