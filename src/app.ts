@@ -6,7 +6,10 @@
 import { type Clock, systemClock } from "./clock.ts";
 import type { Config } from "./config/load.ts";
 import { Endpoint } from "./endpoints/endpoint.ts";
+import { Slots } from "./endpoints/slots.ts";
 import { HealthChecker } from "./health/checker.ts";
+import { PassiveHealth } from "./health/passive.ts";
+import { Stats } from "./metrics/stats.ts";
 import { createHttpApp } from "./http/app.ts";
 import type { Logger } from "./log/logger.ts";
 import { DMR_PROFILE } from "./profiles/dmr.ts";
@@ -26,13 +29,18 @@ export interface StartOptions {
   readonly clock?: Clock;
 }
 
-/** Status codes that send a request on to the next endpoint when one is left (Olla #144). */
-const RETRY_STATUSES = new Set([502, 503, 504]);
-
 export async function startTureen(config: Config, options: StartOptions): Promise<Tureen> {
   const { runtime, logger } = options;
   const clock = options.clock ?? systemClock;
-  const endpoints = config.endpoints.map((c) => new Endpoint(c));
+  const { proxy } = config;
+  const breaker = {
+    failureThreshold: proxy.circuit_breaker.failure_threshold,
+    cooldownMs: proxy.circuit_breaker.cooldown,
+    maxCooldownMs: proxy.circuit_breaker.max_cooldown,
+  };
+  const endpoints = config.endpoints.map((c) => new Endpoint(c, breaker, clock));
+  const slots = new Slots({ clock, maxQueue: proxy.queue.max_size, timeoutMs: proxy.queue.timeout });
+  const stats = new Stats(clock.now());
   const health = new HealthChecker({
     endpoints,
     fetch: runtime.fetch,
@@ -41,10 +49,12 @@ export async function startTureen(config: Config, options: StartOptions): Promis
     discoveryEnabled: config.discovery.model_discovery.enabled,
     discoveryIntervalMs: config.discovery.model_discovery.interval,
     discoveryTimeoutMs: config.discovery.model_discovery.timeout,
+    onStatusChange: () => slots.drain(),
   });
+  const passive = new PassiveHealth({ logger, markOffline: (endpoint, reason) => health.markOffline(endpoint, reason) });
   const router = new Router({
     endpoints,
-    balancer: config.proxy.load_balancer,
+    balancer: proxy.load_balancer,
     clock,
     refreshModels: () => health.refreshModels(),
   });
@@ -52,7 +62,9 @@ export async function startTureen(config: Config, options: StartOptions): Promis
     logger,
     clock,
     requestLogging: config.server.request_logging,
+    stats,
     runtime,
+    status: { endpoints, stats, slots, config, clock },
     dmr: {
       endpoints,
       router,
@@ -62,10 +74,13 @@ export async function startTureen(config: Config, options: StartOptions): Promis
         fetchDecompresses: runtime.fetchDecompresses,
         clock,
         logger,
-        responseHeaderTimeoutMs: config.proxy.response_header_timeout || Number.MAX_SAFE_INTEGER,
-        readTimeoutMs: config.proxy.read_timeout,
-        retryStatuses: RETRY_STATUSES,
+        responseHeaderTimeoutMs: proxy.response_header_timeout || Number.MAX_SAFE_INTEGER,
+        readTimeoutMs: proxy.read_timeout,
+        retryStatuses: new Set(proxy.retry_on_status),
+        maxAttempts: proxy.max_attempts,
         backendType: DMR_PROFILE.type,
+        slots,
+        passive,
       },
     },
   });

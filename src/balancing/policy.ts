@@ -28,9 +28,12 @@ export function createPolicy(name: BalancerName): Policy {
   }
   let cursor = 0;
   return function priority(candidates) {
-    // Highest tier first; inside a tier the least busy, ties rotated so equal peers share load.
+    // Highest tier first; inside a tier healthy before busy, then the fewest active requests,
+    // ties rotated so equal peers share load.
     const rotated = rotate(candidates, cursor++);
-    return rotated.sort((a, b) => b.config.priority - a.config.priority || a.inFlight - b.inFlight);
+    return rotated.sort((a, b) =>
+      b.config.priority - a.config.priority || busyRank(a) - busyRank(b) || a.inFlight - b.inFlight
+    );
   };
 }
 
@@ -41,5 +44,9 @@ function rotate(list: readonly Endpoint[], by: number): Endpoint[] {
 }
 
 function byLoad(list: Endpoint[]): Endpoint[] {
-  return list.sort((a, b) => a.inFlight - b.inFlight);
+  return list.sort((a, b) => a.inFlight - b.inFlight || busyRank(a) - busyRank(b));
+}
+
+function busyRank(endpoint: Endpoint): number {
+  return endpoint.status === "busy" ? 1 : 0;
 }

@@ -22,6 +22,8 @@ export interface EndpointConfig {
   /** Static headers plus auth, sent on every request to this endpoint. */
   readonly headers: ReadonlyArray<readonly [string, string]>;
   readonly preservePath: boolean;
+  /** Requests allowed at once; more wait in the queue. null means no cap. */
+  readonly maxConcurrentRequests: number | null;
 }
 
 export type Config = Readonly<Omit<RawConfig, "endpoints">> & {
@@ -163,6 +165,7 @@ export function validateConfig(
       checkTimeoutMs: Math.max(input.check_timeout, 50),
       headers,
       preservePath: input.preserve_path,
+      maxConcurrentRequests: input.max_concurrent_requests ?? null,
     });
   }
   if (problems.length > 0) throw new ConfigError(label, problems);

@@ -63,6 +63,8 @@ export const endpointSchema = z.strictObject({
   auth: authSchema.optional(),
   /** Keep the URL's base path when proxying (default false). */
   preserve_path: z.boolean().default(false),
+  /** Requests sent here at once; more wait in the queue (default: no cap). */
+  max_concurrent_requests: z.number().int().positive().optional(),
   /** Olla's glob filter on discovered model names (include/exclude). */
   model_filter: z
     .strictObject({ include: z.array(z.string()).default([]), exclude: z.array(z.string()).default([]) })
@@ -114,6 +116,28 @@ const proxySchema = z.strictObject({
   read_timeout: duration("0s"),
   /** Total time allowed for one request; 0 disables (default 0). */
   response_timeout: duration("0s"),
+  /** Endpoints tried for one request before giving up (default 3). */
+  max_attempts: z.number().int().min(1).max(20).default(3),
+  /** Backend statuses that send a request to the next endpoint when one is left (default 502, 503, 504). */
+  retry_on_status: z.array(z.number().int().min(500).max(599)).default([502, 503, 504]),
+  circuit_breaker: z
+    .strictObject({
+      /** Consecutive live failures that take an endpoint out of rotation (default 3). */
+      failure_threshold: z.number().int().min(1).default(3),
+      /** First pause before one live request probes it again (default 5s); doubles on each repeated trip. */
+      cooldown: duration("5s"),
+      /** Longest pause (default 1m). */
+      max_cooldown: duration("1m"),
+    })
+    .prefault({}),
+  queue: z
+    .strictObject({
+      /** Requests that may wait for a free slot when every endpoint is at max_concurrent_requests (default 100). */
+      max_size: z.number().int().min(0).default(100),
+      /** Longest wait for a slot before 503 (default 30s). */
+      timeout: duration("30s"),
+    })
+    .prefault({}),
   connection_keep_alive: duration("30s"),
   stream_buffer_size: z.union([z.string(), z.number()]).optional(),
   tls_handshake_timeout: duration("10s"),

@@ -1,11 +1,19 @@
 /**
  * @module
  * One backend: identity from config plus the live state the health loop and the proxy
- * write. Only `health/` changes `status`; only `proxying/` changes the request counters.
+ * write. `health/` owns `status` and the breaker's verdicts; `endpoints/slots.ts` owns
+ * `inFlight`.
  */
 import type { EndpointConfig } from "../config/load.ts";
+import { CircuitBreaker } from "../health/breaker.ts";
+import type { BreakerOptions } from "../health/breaker.ts";
+import type { Clock } from "../clock.ts";
 
-export type EndpointStatus = "unknown" | "healthy" | "unhealthy";
+/**
+ * `healthy` and `busy` (answering, but slowly) take traffic; `unhealthy` (answers with an
+ * error) and `offline` (no answer) do not; `unknown` until the first probe ends.
+ */
+export type EndpointStatus = "unknown" | "healthy" | "busy" | "unhealthy" | "offline";
 
 /** A model as one endpoint lists it. */
 export interface EndpointModel {
@@ -18,24 +26,26 @@ export interface EndpointModel {
 
 export class Endpoint {
   readonly config: EndpointConfig;
+  readonly breaker: CircuitBreaker;
   status: EndpointStatus = "unknown";
   lastCheckAt: number | null = null;
   nextCheckAt: number | null = null;
   lastCheckMs: number | null = null;
   lastError: string | null = null;
+  /** Failed probes in a row; drives the re-check backoff. */
   consecutiveFailures = 0;
   /** Models by canonical key, in the backend's order. */
   models: ReadonlyMap<string, EndpointModel> = new Map();
   modelsUpdatedAt: number | null = null;
+  /** Requests holding a slot here now. */
   inFlight = 0;
-  requests = 0;
-  failures = 0;
   /** Settles once the first health probe has finished, so early requests can wait for it. */
   readonly firstCheck: Promise<void>;
   #resolveFirstCheck!: () => void;
 
-  constructor(config: EndpointConfig) {
+  constructor(config: EndpointConfig, breaker: BreakerOptions, clock: Clock) {
     this.config = config;
+    this.breaker = new CircuitBreaker(breaker, clock);
     this.firstCheck = new Promise((resolve) => (this.#resolveFirstCheck = resolve));
   }
 
@@ -43,9 +53,20 @@ export class Endpoint {
     return this.config.name;
   }
 
-  /** Whether the proxy may send traffic here now. */
+  /** The health loop says it answers. */
+  isRoutable(): boolean {
+    return this.status === "healthy" || this.status === "busy";
+  }
+
+  /** Whether the proxy may send traffic here now: routable and not shut out by its breaker. */
   isAvailable(): boolean {
-    return this.status === "healthy";
+    return this.isRoutable() && this.breaker.isAdmissible();
+  }
+
+  /** Whether a slot is free under `max_concurrent_requests`. */
+  hasCapacity(): boolean {
+    const cap = this.config.maxConcurrentRequests;
+    return cap === null || this.inFlight < cap;
   }
 
   serves(modelKey: string): boolean {

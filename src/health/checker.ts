@@ -1,11 +1,13 @@
 /**
  * @module
  * The active health loop: each endpoint probed at exactly its own `check_interval`
- * (Olla's shared 30 s ticker makes shorter intervals inert), model lists read at start,
- * on recovery and periodically. A failing probe is logged and never stops the loop.
+ * (Olla's shared 30 s ticker makes shorter intervals inert), failing ones re-checked with
+ * a capped backoff, model lists read at start, on recovery and periodically. A failing
+ * probe is logged and never stops the loop.
  */
 import type { Clock } from "../clock.ts";
-import type { Endpoint } from "../endpoints/endpoint.ts";
+import type { Endpoint, EndpointStatus } from "../endpoints/endpoint.ts";
+import { describeFetchError } from "../endpoints/fetch_error.ts";
 import type { Logger } from "../log/logger.ts";
 import { parseDmrModelList } from "../models/discovery.ts";
 
@@ -18,7 +20,12 @@ export interface HealthCheckerOptions {
   readonly discoveryIntervalMs: number;
   readonly discoveryTimeoutMs: number;
   readonly discoveryEnabled: boolean;
+  /** Called after an endpoint's status changes (queued requests may now have somewhere to go). */
+  readonly onStatusChange?: (endpoint: Endpoint) => void;
 }
+
+/** Failing endpoints are re-checked at interval × 2^(failures-1), never later than this. */
+export const MAX_RECHECK_BACKOFF_MS = 30_000;
 
 const MAX_MODEL_LIST_BYTES = 10 * 1024 * 1024;
 
@@ -45,7 +52,7 @@ export class HealthChecker {
 
   /** Re-read model lists of every healthy endpoint; concurrent callers share one read per endpoint. */
   refreshModels(): Promise<void> {
-    const healthy = this.#options.endpoints.filter((e) => e.isAvailable());
+    const healthy = this.#options.endpoints.filter((e) => e.isRoutable());
     return Promise.all(healthy.map((e) => this.discover(e))).then(() => {});
   }
 
@@ -71,10 +78,38 @@ export class HealthChecker {
     }
     if (this.#stopped) return;
     // Start-to-start scheduling keeps the configured interval exact even when probes are slow.
-    const interval = endpoint.config.checkIntervalMs;
-    const delay = Math.max(0, startedAt + interval - clock.now());
+    this.#schedule(endpoint, startedAt + recheckDelay(endpoint));
+  }
+
+  #schedule(endpoint: Endpoint, at: number): void {
+    const { clock } = this.#options;
+    clock.clearTimeout(this.#timers.get(endpoint));
+    const delay = Math.max(0, at - clock.now());
     endpoint.nextCheckAt = clock.now() + delay;
     this.#timers.set(endpoint, clock.setTimeout(() => void this.#tick(endpoint), delay));
+  }
+
+  /**
+   * Live traffic could not connect: stop routing here now and probe again after the
+   * backoff instead of waiting for the regular tick.
+   */
+  markOffline(endpoint: Endpoint, reason: string): void {
+    if (this.#stopped || !endpoint.isRoutable()) return;
+    endpoint.consecutiveFailures++;
+    this.#setStatus(endpoint, "offline", reason);
+    this.#schedule(endpoint, this.#options.clock.now() + recheckDelay(endpoint));
+  }
+
+  #setStatus(endpoint: Endpoint, status: EndpointStatus, reason: string | null): void {
+    const previous = endpoint.status;
+    endpoint.status = status;
+    endpoint.lastError = reason;
+    if (previous === status) return;
+    const fields = { endpoint: endpoint.name, url: endpoint.config.url, status, previous, reason: reason ?? undefined };
+    if (status === "healthy") this.#options.logger.info("endpoint healthy", fields);
+    else if (status === "busy") this.#options.logger.warn("endpoint busy", fields);
+    else this.#options.logger.warn("endpoint unhealthy", fields);
+    this.#options.onStatusChange?.(endpoint);
   }
 
   async #probe(endpoint: Endpoint): Promise<void> {
@@ -82,12 +117,12 @@ export class HealthChecker {
     const { config } = endpoint;
     const startedAt = clock.now();
     let body: unknown;
-    let failure: string | null = null;
+    let failure: { status: "unhealthy" | "offline"; reason: string } | null = null;
     const sameUrl = config.healthUrl === config.modelUrl && this.#options.discoveryEnabled;
     try {
       const response = await this.#get(config.healthUrl, endpoint, config.checkTimeoutMs);
       if (response.status < 200 || response.status > 299) {
-        failure = `health check answered ${response.status}`;
+        failure = { status: "unhealthy", reason: `health check answered ${response.status}` };
         await response.body?.cancel();
       } else if (sameUrl) {
         // A 2xx is healthy even if its body is unreadable; discovery just learns nothing.
@@ -99,24 +134,20 @@ export class HealthChecker {
         await response.body?.cancel();
       }
     } catch (error) {
-      failure = describeFetchError(error, config.checkTimeoutMs);
+      failure = { status: "offline", reason: describeFetchError(error, config.checkTimeoutMs) };
     }
     endpoint.lastCheckAt = clock.now();
     endpoint.lastCheckMs = endpoint.lastCheckAt - startedAt;
-    const previous = endpoint.status;
+    const recovered = !endpoint.isRoutable();
     if (failure) {
-      endpoint.status = "unhealthy";
-      endpoint.lastError = failure;
       endpoint.consecutiveFailures++;
-      if (previous !== "unhealthy") {
-        logger.warn("endpoint unhealthy", { endpoint: endpoint.name, url: config.healthUrl, reason: failure });
-      }
+      this.#setStatus(endpoint, failure.status, failure.reason);
       return;
     }
-    endpoint.status = "healthy";
-    endpoint.lastError = null;
     endpoint.consecutiveFailures = 0;
-    if (previous !== "healthy") logger.info("endpoint healthy", { endpoint: endpoint.name, url: config.url });
+    // Answering, but slower than half the timeout: still routable, preferred less.
+    const slow = endpoint.lastCheckMs > config.checkTimeoutMs / 2;
+    this.#setStatus(endpoint, slow ? "busy" : "healthy", slow ? `health check took ${endpoint.lastCheckMs}ms` : null);
     if (!this.#options.discoveryEnabled) return;
     if (sameUrl && body !== undefined) {
       this.#applyModels(endpoint, body);
@@ -124,7 +155,7 @@ export class HealthChecker {
     }
     const stale = endpoint.modelsUpdatedAt === null ||
       clock.now() - endpoint.modelsUpdatedAt >= this.#options.discoveryIntervalMs;
-    if (previous !== "healthy" || stale) await this.discover(endpoint);
+    if (recovered || stale) await this.discover(endpoint);
   }
 
   async #readModels(endpoint: Endpoint): Promise<void> {
@@ -180,11 +211,10 @@ async function readJson(response: Response): Promise<unknown> {
   }
 }
 
-/** One readable reason for a failed probe. */
-export function describeFetchError(error: unknown, timeoutMs: number): string {
-  const name = (error as { name?: string })?.name;
-  if (name === "TimeoutError" || name === "AbortError") return `no answer within ${timeoutMs}ms`;
-  const code = (error as { code?: string })?.code;
-  if (code === "ConnectionRefused" || code === "ECONNREFUSED") return "connection refused";
-  return (error as Error)?.message ?? String(error);
+/** Start-to-start delay before the next probe: the interval, or a capped backoff while failing. */
+export function recheckDelay(endpoint: Endpoint): number {
+  const interval = endpoint.config.checkIntervalMs;
+  if (endpoint.consecutiveFailures <= 1) return interval;
+  const cap = Math.max(interval, MAX_RECHECK_BACKOFF_MS);
+  return Math.min(cap, interval * 2 ** (endpoint.consecutiveFailures - 1));
 }

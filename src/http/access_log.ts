@@ -1,49 +1,66 @@
 /**
  * @module
  * One access line per request: id, method, path, model, endpoint, status, duration and
- * time to first byte. For a relayed stream the line is written when the stream ends.
+ * time to first byte. For a relayed stream the line is written when the stream ends, and
+ * inference requests are counted in the stats at the same moment.
  */
 import type { MiddlewareHandler } from "hono";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
+import type { Stats } from "../metrics/stats.ts";
 import { requestIdFor } from "../proxying/upstream_request.ts";
-import type { AppEnv, RequestRecord } from "./context.ts";
+import type { AppEnv, BodyEnd, RequestRecord } from "./context.ts";
 
-export function accessLog(options: { logger: Logger; clock: Clock; enabled: boolean }): MiddlewareHandler<AppEnv> {
-  const { logger, clock } = options;
+export interface AccessLogOptions {
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly stats: Stats;
+  /** server.request_logging */
+  readonly enabled: boolean;
+}
+
+export function accessLog(options: AccessLogOptions): MiddlewareHandler<AppEnv> {
+  const { logger, clock, stats } = options;
   return async function accessLogMiddleware(c, next) {
     const record: RequestRecord = { id: requestIdFor(c.req.raw.headers), startedAt: clock.now() };
     c.set("record", record);
     await next();
     c.res.headers.set("x-olla-request-id", record.id);
-    if (!options.enabled) return;
     const status = c.res.status;
-    const base = {
-      request_id: record.id,
-      method: c.req.method,
-      path: c.req.path,
-      model: record.model,
-      endpoint: record.endpoint,
-      status,
-      client_ip: c.env?.remoteAddress,
-    };
-    if (!record.bodyEnd) {
-      const duration = clock.now() - record.startedAt;
-      logger.info("request", { ...base, duration_ms: duration, ttfb_ms: duration });
-      return;
-    }
-    void record.bodyEnd.then((end) => {
+    const finish = (end: BodyEnd | null) => {
+      const durationMs = clock.now() - record.startedAt;
+      if (record.model) {
+        const closed = status === 499 || end?.end === "client_closed";
+        const failed = status >= 500 || (end !== null && end.end !== "complete" && end.end !== "no_body");
+        stats.record({
+          model: record.model,
+          endpoint: record.endpoint,
+          status,
+          durationMs,
+          outcome: closed ? "client_closed" : failed ? "failure" : "success",
+          at: clock.now(),
+        });
+      }
+      if (!options.enabled) return;
       const fields = {
-        ...base,
-        duration_ms: clock.now() - record.startedAt,
-        ttfb_ms: end.firstByteAt === null ? null : end.firstByteAt - record.startedAt,
-        bytes: end.bytes,
-        outcome: end.end,
+        request_id: record.id,
+        method: c.req.method,
+        path: c.req.path,
+        model: record.model,
+        endpoint: record.endpoint,
+        status,
+        duration_ms: durationMs,
+        ttfb_ms: end === null ? durationMs : end.firstByteAt === null ? null : end.firstByteAt - record.startedAt,
+        bytes: end?.bytes,
+        outcome: end?.end,
         attempts: record.attempts && record.attempts.length > 1 ? record.attempts : undefined,
-        error: end.error,
+        client_ip: c.env?.remoteAddress,
+        error: end?.error,
       };
-      if (end.end === "complete" || end.end === "no_body") logger.info("request", fields);
+      if (end === null || end.end === "complete" || end.end === "no_body") logger.info("request", fields);
       else logger.warn("request ended early", fields);
-    });
+    };
+    if (record.bodyEnd) void record.bodyEnd.then(finish);
+    else finish(null);
   };
 }

@@ -10,19 +10,24 @@ import type { AppEnv } from "./context.ts";
 import { dmrRoutes, type DmrRoutesOptions } from "./dmr_routes.ts";
 import { ProxyError } from "./errors.ts";
 import { mountInternalRoutes } from "./internal_routes.ts";
+import { mountStatusRoutes, type StatusRoutesOptions } from "./status_routes.ts";
+import type { Stats } from "../metrics/stats.ts";
 
 export interface HttpAppOptions {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly requestLogging: boolean;
+  readonly stats: Stats;
+  readonly status: StatusRoutesOptions;
   readonly runtime: { name: string; version: string };
   readonly dmr: DmrRoutesOptions;
 }
 
 export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(accessLog({ logger: options.logger, clock: options.clock, enabled: options.requestLogging }));
+  app.use(accessLog({ logger: options.logger, clock: options.clock, stats: options.stats, enabled: options.requestLogging }));
   mountInternalRoutes(app, options.runtime);
+  mountStatusRoutes(app, options.status);
   app.all("/olla/dmr/*", dmrRoutes(options.dmr));
   app.notFound((c) =>
     new ProxyError(

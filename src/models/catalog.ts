@@ -20,7 +20,7 @@ export interface ListedModel {
  */
 export function listModels(endpoints: readonly Endpoint[]): ListedModel[] {
   const seen = new Map<string, ListedModel>();
-  const ordered = endpoints.filter((e) => e.isAvailable()).sort((a, b) => b.config.priority - a.config.priority);
+  const ordered = endpoints.filter((e) => e.isRoutable()).sort((a, b) => b.config.priority - a.config.priority);
   for (const endpoint of ordered) {
     for (const model of endpoint.models.values()) {
       if (seen.has(model.key)) continue;
@@ -35,19 +35,19 @@ export function listModels(endpoints: readonly Endpoint[]): ListedModel[] {
   return [...seen.values()];
 }
 
-/** Where a model can be served now, and whether any endpoint knows it at all. */
+/** Which endpoints list a model, split by whether the health loop lets traffic through. */
 export interface ModelLocation {
-  readonly available: Endpoint[];
-  /** Endpoints that listed it but are not available now. */
-  readonly unavailable: Endpoint[];
+  readonly routable: Endpoint[];
+  /** Endpoints that listed it but are down now. */
+  readonly down: Endpoint[];
 }
 
 export function locateModel(endpoints: readonly Endpoint[], key: string): ModelLocation {
-  const available: Endpoint[] = [];
-  const unavailable: Endpoint[] = [];
+  const routable: Endpoint[] = [];
+  const down: Endpoint[] = [];
   for (const endpoint of endpoints) {
     if (!endpoint.serves(key)) continue;
-    (endpoint.isAvailable() ? available : unavailable).push(endpoint);
+    (endpoint.isRoutable() ? routable : down).push(endpoint);
   }
-  return { available, unavailable };
+  return { routable, down };
 }

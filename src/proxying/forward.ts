@@ -7,6 +7,9 @@
 import type { Clock } from "../clock.ts";
 import type { Endpoint } from "../endpoints/endpoint.ts";
 import { ProxyError } from "../http/errors.ts";
+import { describeFetchError } from "../endpoints/fetch_error.ts";
+import type { Slots } from "../endpoints/slots.ts";
+import type { LiveFailure, PassiveHealth } from "../health/passive.ts";
 import type { Logger } from "../log/logger.ts";
 import { type RelayEnd, relayBody } from "./relay.ts";
 import { buildClientHeaders } from "./response_headers.ts";
@@ -21,7 +24,11 @@ export interface ForwardSettings {
   readonly readTimeoutMs: number;
   /** Backend statuses that send the request to the next candidate when one is left. */
   readonly retryStatuses: ReadonlySet<number>;
+  /** Endpoints tried for one request at most. */
+  readonly maxAttempts: number;
   readonly backendType: string;
+  readonly slots: Slots;
+  readonly passive: PassiveHealth;
 }
 
 export interface ForwardRequest {
@@ -40,38 +47,50 @@ export interface ForwardRequest {
 /** What happened, for the access log; `done` settles when the body has ended. */
 export interface ForwardOutcome {
   readonly response: Response;
-  readonly endpoint: Endpoint | null;
+  readonly endpoint: Endpoint;
   readonly attempts: string[];
   readonly done: Promise<{ end: RelayEnd | "no_body"; bytes: number; firstByteAt: number | null; error?: unknown }>;
 }
 
 type Attempt =
-  | { kind: "response"; response: Response; controller: AbortController; release: () => void }
-  | { kind: "failed"; reason: string; timeout: boolean };
+  | { kind: "response"; response: Response; controller: AbortController; detach: () => void }
+  | { kind: "failed"; failure: LiveFailure; reason: string };
 
 /**
- * Forward `request` to the candidates in order.
+ * Forward `request` to the candidates in order, at most `maxAttempts` of them.
  *
- * @throws {ProxyError} 499 when the client left, 504 when every try timed out, 502 otherwise
+ * @throws {ProxyError} 499 when the client left, 503 when no candidate is available or
+ *   the queue is full, 504 when every try timed out, 502 otherwise
  */
 export async function forward(
   request: ForwardRequest,
   candidates: readonly Endpoint[],
   settings: ForwardSettings,
 ): Promise<ForwardOutcome> {
+  const { slots, passive } = settings;
   const attempts: string[] = [];
+  let remaining = [...candidates];
   let allTimedOut = true;
-  for (let index = 0; index < candidates.length; index++) {
-    const endpoint = candidates[index]!;
-    const isLast = index === candidates.length - 1;
+  while (attempts.length < settings.maxAttempts) {
+    const endpoint = await slots.acquire(remaining, request.clientSignal);
+    if (!endpoint) break;
+    remaining = remaining.filter((e) => e !== endpoint);
+    const isLast = attempts.length + 1 >= settings.maxAttempts || !remaining.some((e) => e.isAvailable());
     const attempt = await tryEndpoint(request, endpoint, settings);
     if (request.clientSignal.aborted) {
-      if (attempt.kind === "response") attempt.release();
+      if (attempt.kind === "response") {
+        attempt.detach();
+        await attempt.response.body?.cancel().catch(() => {});
+      }
+      passive.neutral(endpoint);
+      slots.release(endpoint);
       throw new ProxyError(499, "client_closed_request", "The client closed the connection before the backend answered");
     }
     if (attempt.kind === "failed") {
       attempts.push(`${endpoint.name}: ${attempt.reason}`);
-      allTimedOut &&= attempt.timeout;
+      allTimedOut &&= attempt.failure === "header_timeout";
+      passive.failure(endpoint, attempt.failure, attempt.reason);
+      slots.release(endpoint);
       settings.logger.warn("backend attempt failed", {
         request_id: request.requestId,
         endpoint: endpoint.name,
@@ -80,18 +99,29 @@ export async function forward(
       continue;
     }
     const { response } = attempt;
-    if (!isLast && settings.retryStatuses.has(response.status)) {
-      attempts.push(`${endpoint.name}: answered ${response.status}`);
-      allTimedOut = false;
-      await response.body?.cancel().catch(() => {});
-      attempt.release();
-      continue;
-    }
     attempts.push(`${endpoint.name}: answered ${response.status}`);
+    if (settings.retryStatuses.has(response.status)) {
+      passive.failure(endpoint, "status", `answered ${response.status}`);
+      if (!isLast) {
+        allTimedOut = false;
+        attempt.detach();
+        await response.body?.cancel().catch(() => {});
+        slots.release(endpoint);
+        continue;
+      }
+    } else {
+      passive.success(endpoint);
+    }
     return respond(request, endpoint, attempt, attempts, settings);
   }
   const tried = attempts.join("; ");
-  if (attempts.length > 0 && allTimedOut) {
+  if (attempts.length === 0) {
+    throw new ProxyError(503, "no_endpoint_available", "No endpoint for this model is available now; retry shortly", {
+      "retry-after": "1",
+      "retry-after-ms": "1000",
+    });
+  }
+  if (allTimedOut) {
     throw new ProxyError(
       504,
       "upstream_timeout",
@@ -99,7 +129,7 @@ export async function forward(
         "raise proxy.response_header_timeout if models take longer to load",
     );
   }
-  throw new ProxyError(502, "upstream_unreachable", `Every backend for this model failed (tried ${tried})`);
+  throw new ProxyError(502, "upstream_unreachable", `Every backend tried for this model failed (tried ${tried})`);
 }
 
 async function tryEndpoint(request: ForwardRequest, endpoint: Endpoint, settings: ForwardSettings): Promise<Attempt> {
@@ -107,24 +137,15 @@ async function tryEndpoint(request: ForwardRequest, endpoint: Endpoint, settings
   const controller = new AbortController();
   const onClientAbort = () => controller.abort(new DOMException("client closed the connection", "AbortError"));
   request.clientSignal.addEventListener("abort", onClientAbort, { once: true });
+  // The client-abort listener stays armed until the body ends, so a disconnect mid-body aborts the backend.
+  const detach = () => request.clientSignal.removeEventListener("abort", onClientAbort);
   let timedOut = false;
   const timer = clock.setTimeout(() => {
     timedOut = true;
     controller.abort(new DOMException("response header timeout", "TimeoutError"));
   }, settings.responseHeaderTimeoutMs);
-  endpoint.inFlight++;
-  endpoint.requests++;
-  let released = false;
-  // Runs when the attempt fails or the relayed body ends, never earlier.
-  const release = () => {
-    if (released) return;
-    released = true;
-    endpoint.inFlight--;
-    request.clientSignal.removeEventListener("abort", onClientAbort);
-  };
-  const url = upstreamUrl(endpoint, request);
   try {
-    const response = await settings.fetch(url, {
+    const response = await settings.fetch(upstreamUrl(endpoint, request), {
       method: "POST",
       headers: buildUpstreamHeaders(request.headers, {
         requestId: request.requestId,
@@ -137,15 +158,19 @@ async function tryEndpoint(request: ForwardRequest, endpoint: Endpoint, settings
       redirect: "manual",
     });
     clock.clearTimeout(timer);
-    return { kind: "response", response, controller, release };
+    return { kind: "response", response, controller, detach };
   } catch (error) {
     clock.clearTimeout(timer);
-    release();
-    if (!request.clientSignal.aborted) endpoint.failures++;
-    const reason = timedOut
-      ? `no response headers within ${settings.responseHeaderTimeoutMs}ms`
-      : describeConnectError(error);
-    return { kind: "failed", reason, timeout: timedOut };
+    detach();
+    if (timedOut) {
+      return {
+        kind: "failed",
+        failure: "header_timeout",
+        reason: `no response headers within ${settings.responseHeaderTimeoutMs}ms`,
+      };
+    }
+    const reason = describeFetchError(error);
+    return { kind: "failed", failure: reason === "connection refused" ? "connection_refused" : "connection_error", reason };
   }
 }
 
@@ -156,8 +181,12 @@ function respond(
   attempts: string[],
   settings: ForwardSettings,
 ): ForwardOutcome {
-  const { response, controller, release } = attempt;
-  const { clock } = settings;
+  const { response, controller, detach } = attempt;
+  const { clock, slots, passive } = settings;
+  const release = () => {
+    detach();
+    slots.release(endpoint);
+  };
   const headers = buildClientHeaders(
     response.headers,
     {
@@ -184,8 +213,11 @@ function respond(
     onFirstByte: () => (firstByteAt = clock.now()),
     onEnd: (end, bytes, error) => {
       release();
-      // The client-abort listener stays armed until release, so a disconnect mid-body aborts the backend.
-      settle({ end: request.clientSignal.aborted ? "client_closed" : end, bytes, firstByteAt, error });
+      const closed = request.clientSignal.aborted ? "client_closed" : end;
+      if (closed === "upstream_error" || closed === "idle_timeout") {
+        passive.failure(endpoint, "stream_error", `body ${closed.replace("_", " ")}`);
+      }
+      settle({ end: closed, bytes, firstByteAt, error });
     },
   });
   return {
@@ -199,12 +231,4 @@ function respond(
 function upstreamUrl(endpoint: Endpoint, request: ForwardRequest): string {
   const base = endpoint.config.preservePath ? endpoint.config.url : new URL(endpoint.config.url).origin;
   return base + request.path + request.search;
-}
-
-function describeConnectError(error: unknown): string {
-  const code = (error as { code?: string })?.code;
-  if (code === "ConnectionRefused" || code === "ECONNREFUSED") return "connection refused";
-  if (code === "ECONNRESET" || code === "ConnectionClosed") return "connection reset";
-  const message = (error as Error)?.message ?? String(error);
-  return message.split("\n")[0]!;
 }

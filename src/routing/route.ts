@@ -55,28 +55,36 @@ export class Router {
     await this.ready();
     const { endpoints } = this.#options;
     let location = locateModel(endpoints, modelKey);
-    if (location.available.length === 0 && location.unavailable.length === 0) {
+    if (location.routable.length === 0 && location.down.length === 0) {
       await this.#refreshOnMiss();
       location = locateModel(endpoints, modelKey);
     }
-    if (location.available.length > 0) return this.#policy(location.available);
-    const healthy = endpoints.filter((e) => e.isAvailable());
-    if (location.unavailable.length > 0 || healthy.length === 0) {
-      const names = (location.unavailable.length > 0 ? location.unavailable : endpoints).map((e) => e.name);
-      const wait = this.#secondsToNextCheck(location.unavailable.length > 0 ? location.unavailable : endpoints);
+    const admissible = location.routable.filter((e) => e.breaker.isAdmissible());
+    if (admissible.length > 0) return this.#policy(admissible);
+    if (location.routable.length > 0) {
+      const wait = Math.max(1, Math.ceil(Math.min(...location.routable.map((e) => e.breaker.remainingMs())) / 1000));
+      throw new ProxyError(
+        503,
+        "circuit_open",
+        `Model "${requested}" cannot be served now: ${names(location.routable)} failed repeatedly and ` +
+          `${location.routable.length === 1 ? "is" : "are"} paused; retry in ${wait}s`,
+        retryAfter(wait),
+      );
+    }
+    const routable = endpoints.filter((e) => e.isRoutable());
+    if (location.down.length > 0 || routable.length === 0) {
+      const down = location.down.length > 0 ? location.down : endpoints;
+      const wait = this.#secondsToNextCheck(down);
       const what = endpoints.length === 0
         ? "no Docker Model Runner endpoint is configured"
-        : `no healthy endpoint can serve it now (${names.join(", ")} ${names.length === 1 ? "is" : "are"} down)`;
-      throw new ProxyError(503, "model_unavailable", `Model "${requested}" cannot be served: ${what}; retry shortly`, {
-        "retry-after": String(wait),
-        "retry-after-ms": String(wait * 1000),
-      });
+        : `no healthy endpoint can serve it now (${names(down)} ${down.length === 1 ? "is" : "are"} down)`;
+      throw new ProxyError(503, "model_unavailable", `Model "${requested}" cannot be served: ${what}; retry shortly`, retryAfter(wait));
     }
     throw new ProxyError(
       404,
       "model_not_found",
       `Model "${requested}" (${displayModelName(modelKey)}) is not pulled on any healthy Docker Model Runner endpoint ` +
-        `(${healthy.map((e) => e.name).join(", ")}): see GET /olla/dmr/engines/v1/models for the models available, ` +
+        `(${names(routable)}): see GET /olla/dmr/engines/v1/models for the models available, ` +
         `or pull it with "docker model pull ${displayModelName(modelKey)}"`,
     );
   }
@@ -95,4 +103,13 @@ export class Router {
     const next = Math.min(...endpoints.map((e) => e.nextCheckAt ?? now + e.config.checkIntervalMs));
     return Math.max(1, Math.ceil((next - now) / 1000));
   }
+}
+
+function names(endpoints: readonly Endpoint[]): string {
+  return endpoints.map((e) => e.name).join(", ");
+}
+
+/** Seconds for HTTP, milliseconds for the OpenAI SDKs, which read `retry-after-ms` first. */
+function retryAfter(seconds: number): Record<string, string> {
+  return { "retry-after": String(seconds), "retry-after-ms": String(seconds * 1000) };
 }
