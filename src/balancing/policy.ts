@@ -10,10 +10,10 @@ export type BalancerName = "priority" | "round-robin" | "least-connections";
 
 export type Policy = (candidates: readonly Endpoint[]) => Endpoint[];
 
-/** Build the named policy; round-robin keeps its own cursor. */
+/** Build the named policy; each keeps its own cursor to rotate ties. */
 export function createPolicy(name: BalancerName): Policy {
+  let cursor = 0;
   if (name === "round-robin") {
-    let cursor = 0;
     return function roundRobin(candidates) {
       if (candidates.length === 0) return [];
       const start = cursor++ % candidates.length;
@@ -21,30 +21,33 @@ export function createPolicy(name: BalancerName): Policy {
     };
   }
   if (name === "least-connections") {
-    let cursor = 0;
     return function leastConnections(candidates) {
-      return byLoad(rotate(candidates, cursor++));
+      return orderRotatingTies(candidates, (a, b) => a.inFlight - b.inFlight || busyRank(a) - busyRank(b), cursor++);
     };
   }
-  let cursor = 0;
   return function priority(candidates) {
-    // Highest tier first; inside a tier healthy before busy, then the fewest active requests,
-    // ties rotated so equal peers share load.
-    const rotated = rotate(candidates, cursor++);
-    return rotated.sort((a, b) =>
-      b.config.priority - a.config.priority || busyRank(a) - busyRank(b) || a.inFlight - b.inFlight
+    // Highest tier first; inside a tier healthy before busy, then the fewest active requests.
+    return orderRotatingTies(
+      candidates,
+      (a, b) => b.config.priority - a.config.priority || busyRank(a) - busyRank(b) || a.inFlight - b.inFlight,
+      cursor++,
     );
   };
 }
 
-function rotate(list: readonly Endpoint[], by: number): Endpoint[] {
-  if (list.length < 2) return [...list];
-  const start = by % list.length;
-  return [...list.slice(start), ...list.slice(0, start)];
-}
-
-function byLoad(list: Endpoint[]): Endpoint[] {
-  return list.sort((a, b) => a.inFlight - b.inFlight || busyRank(a) - busyRank(b));
+/** Sort by `compare`, then rotate each run of equal candidates by `turn`, so equal peers share load. */
+function orderRotatingTies(list: readonly Endpoint[], compare: (a: Endpoint, b: Endpoint) => number, turn: number): Endpoint[] {
+  const sorted = [...list].sort(compare);
+  const out: Endpoint[] = [];
+  for (let start = 0; start < sorted.length;) {
+    let end = start + 1;
+    while (end < sorted.length && compare(sorted[start]!, sorted[end]!) === 0) end++;
+    const group = sorted.slice(start, end);
+    const shift = turn % group.length;
+    out.push(...group.slice(shift), ...group.slice(0, shift));
+    start = end;
+  }
+  return out;
 }
 
 function busyRank(endpoint: Endpoint): number {

@@ -216,7 +216,7 @@ function resolveHeaders(
     headers.push([name, interpolate(`headers.${name}`, value)]);
   }
   const auth = input.auth;
-  if (!auth) return headers;
+  if (!auth) return rejectLineBreaks(path, headers, problems);
   const secret = (field: "token" | "key" | "username" | "password"): string => {
     const inline = auth[field];
     const file = auth[`${field}_file`];
@@ -237,8 +237,25 @@ function resolveHeaders(
   };
   if (auth.type === "bearer") headers.push(["Authorization", `Bearer ${secret("token")}`]);
   else if (auth.type === "api_key") headers.push([auth.header, secret("key")]);
-  else headers.push(["Authorization", `Basic ${btoa(`${secret("username")}:${secret("password")}`)}`]);
+  else headers.push(["Authorization", `Basic ${base64Utf8(`${secret("username")}:${secret("password")}`)}`]);
+  return rejectLineBreaks(path, headers, problems);
+}
+
+/** A header value with CR, LF or NUL would fail on every request; fail at start instead. */
+function rejectLineBreaks(path: string, headers: Array<[string, string]>, problems: string[]): Array<[string, string]> {
+  for (const [name, value] of headers) {
+    if (/[\r\n\0]/.test(value)) {
+      problems.push(`${path}: the value for header ${name} contains a line break or NUL: remove it (check the file or the variable)`);
+    }
+  }
   return headers;
+}
+
+/** RFC 7617 says user-pass is UTF-8 before base64; btoa alone takes Latin-1 only. */
+function base64Utf8(text: string): string {
+  let binary = "";
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
 }
 
 function deepFreeze<T>(value: T): T {

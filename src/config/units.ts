@@ -14,7 +14,7 @@ const DURATION_UNITS_MS: Record<string, number> = {
   h: 3_600_000,
 };
 
-const DURATION_PART = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/y;
+const DURATION_PART = /(\d+\.?\d*|\.\d+)(ns|us|µs|ms|s|m|h)/y;
 
 /**
  * Parse a Go-style duration ("10s", "1m30s", "500ms", "0") into milliseconds.
@@ -23,7 +23,7 @@ const DURATION_PART = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/y;
  * @returns milliseconds, or `undefined` when the text is not a duration
  */
 export function parseDuration(text: string): number | undefined {
-  const trimmed = text.trim();
+  const trimmed = text.trim().replace(/^\+/, "");
   if (trimmed === "0") return 0;
   if (trimmed === "") return undefined;
   let total = 0;
@@ -67,6 +67,9 @@ const SIZE_UNITS: Record<string, number> = {
   t: 1024 ** 4,
   tb: 1024 ** 4,
   tib: 1024 ** 4,
+  p: 1024 ** 5,
+  pb: 1024 ** 5,
+  pib: 1024 ** 5,
 };
 
 /**

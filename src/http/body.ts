@@ -22,8 +22,8 @@ function tooLarge(limit: number): ProxyError {
 export async function readBodyWithin(request: Request, limit: number): Promise<Uint8Array<ArrayBuffer>> {
   const declared = request.headers.get("content-length");
   if (declared !== null) {
-    const length = Number(declared);
-    if (!Number.isSafeInteger(length) || length < 0) {
+    const length = /^\d+$/.test(declared) ? Number(declared) : NaN;
+    if (!Number.isSafeInteger(length)) {
       throw new ProxyError(400, "invalid_content_length", `Content-Length must be a byte count: current value is "${declared}"`);
     }
     if (length > limit) throw tooLarge(limit);

@@ -33,7 +33,8 @@ export function normaliseModelRef(ref: string): string {
   let registry = hasRegistry ? first.toLowerCase() : "docker.io";
   if (registry === "index.docker.io" || registry === "registry-1.docker.io") registry = "docker.io";
   const path = hasRegistry ? parts.slice(1) : parts;
-  if (path.length === 1) path.unshift("ai");
+  // DMR adds the default `ai/` namespace only to Docker Hub names without one.
+  if (!hasRegistry && path.length === 1) path.unshift("ai");
   return `${registry}/${path.join("/").toLowerCase()}:${tag}`;
 }
 

@@ -27,6 +27,7 @@ export interface RelayOptions {
 export function relayBody(body: ReadableStream<Uint8Array>, options: RelayOptions): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let bytes = 0;
+  let started = false;
   let ended = false;
   const finish = (end: RelayEnd, error?: unknown) => {
     if (ended) return;
@@ -52,7 +53,10 @@ export function relayBody(body: ReadableStream<Uint8Array>, options: RelayOption
           finish("complete");
           return;
         }
-        if (bytes === 0) options.onFirstByte();
+        if (!started) {
+          started = true;
+          options.onFirstByte();
+        }
         bytes += result.value.byteLength;
         controller.enqueue(result.value);
       },

@@ -101,7 +101,7 @@ export class Router {
   #secondsToNextCheck(endpoints: readonly Endpoint[]): number {
     const now = this.#options.clock.now();
     const next = Math.min(...endpoints.map((e) => e.nextCheckAt ?? now + e.config.checkIntervalMs));
-    return Math.max(1, Math.ceil((next - now) / 1000));
+    return Number.isFinite(next) ? Math.max(1, Math.ceil((next - now) / 1000)) : 1;
   }
 }
 

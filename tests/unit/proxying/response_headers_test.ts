@@ -1,0 +1,107 @@
+import { describe, expect, test } from "bun:test";
+import { buildClientHeaders, type OllaFacts } from "../../../src/proxying/response_headers.ts";
+
+const FACTS: OllaFacts = {
+  endpoint: "local-dmr",
+  model: "ai/smollm2",
+  backendType: "docker-model-runner",
+  requestId: "req-9",
+  responseTimeMs: 123,
+};
+
+function build(upstream: Record<string, string> | Headers, facts: Partial<OllaFacts> = {}, decoded = false): Headers {
+  return buildClientHeaders(upstream instanceof Headers ? upstream : new Headers(upstream), { ...FACTS, ...facts }, decoded);
+}
+
+describe("buildClientHeaders()", () => {
+  test("buildClientHeaders() adds the five X-Olla-* headers", () => {
+    const headers = build({ "content-type": "application/json" });
+    expect(headers.get("x-olla-endpoint")).toBe("local-dmr");
+    expect(headers.get("x-olla-model")).toBe("ai/smollm2");
+    expect(headers.get("x-olla-backend-type")).toBe("docker-model-runner");
+    expect(headers.get("x-olla-request-id")).toBe("req-9");
+    expect(headers.get("x-olla-response-time")).toBe("123ms");
+    expect([...headers.keys()].filter((k) => k.startsWith("x-olla-")).sort()).toEqual([
+      "x-olla-backend-type",
+      "x-olla-endpoint",
+      "x-olla-model",
+      "x-olla-request-id",
+      "x-olla-response-time",
+    ]);
+  });
+
+  test("buildClientHeaders() writes X-Olla-Response-Time as whole milliseconds", () => {
+    expect(build({}, { responseTimeMs: 123.4 }).get("x-olla-response-time")).toBe("123ms");
+    expect(build({}, { responseTimeMs: 0.6 }).get("x-olla-response-time")).toBe("1ms");
+    expect(build({}, { responseTimeMs: 0 }).get("x-olla-response-time")).toBe("0ms");
+  });
+
+  test("buildClientHeaders() drops X-Olla-* headers the backend sent and replaces them with its own", () => {
+    const headers = build({ "x-olla-endpoint": "spoofed", "X-Olla-Model": "spoofed", "x-olla-extra": "1" });
+    expect(headers.get("x-olla-endpoint")).toBe("local-dmr");
+    expect(headers.get("x-olla-model")).toBe("ai/smollm2");
+    expect(headers.has("x-olla-extra")).toBe(false);
+  });
+
+  test("buildClientHeaders() drops hop-by-hop headers from the backend", () => {
+    const headers = build({
+      connection: "keep-alive",
+      "keep-alive": "timeout=5",
+      "proxy-authenticate": "Basic",
+      "proxy-connection": "keep-alive",
+      te: "trailers",
+      trailer: "x-sum",
+      "transfer-encoding": "chunked",
+      upgrade: "h2c",
+    });
+    for (const name of ["connection", "keep-alive", "proxy-authenticate", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]) {
+      expect(headers.has(name)).toBe(false);
+    }
+  });
+
+  test("buildClientHeaders() keeps the backend's end-to-end headers, including content-length and every set-cookie", () => {
+    const upstream = new Headers({ "content-type": "application/json", "content-length": "27", "x-backend": "dmr" });
+    upstream.append("set-cookie", "a=1");
+    upstream.append("set-cookie", "b=2");
+    const headers = build(upstream);
+    expect(headers.get("content-type")).toBe("application/json");
+    expect(headers.get("content-length")).toBe("27");
+    expect(headers.get("x-backend")).toBe("dmr");
+    expect(headers.getSetCookie()).toEqual(["a=1", "b=2"]);
+  });
+
+  test("buildClientHeaders() with decoded=true drops content-encoding and content-length of an encoded body", () => {
+    const headers = build({ "content-encoding": "gzip", "content-length": "100", "content-type": "application/json" }, {}, true);
+    expect(headers.has("content-encoding")).toBe(false);
+    expect(headers.has("content-length")).toBe(false);
+    expect(headers.get("content-type")).toBe("application/json");
+  });
+
+  test("buildClientHeaders() with decoded=false keeps content-encoding and content-length for the raw bytes", () => {
+    const headers = build({ "content-encoding": "gzip", "content-length": "100" }, {}, false);
+    expect(headers.get("content-encoding")).toBe("gzip");
+    expect(headers.get("content-length")).toBe("100");
+  });
+
+  test("buildClientHeaders() with decoded=true keeps content-length when the body was not encoded", () => {
+    expect(build({ "content-length": "55" }, {}, true).get("content-length")).toBe("55");
+  });
+
+  test("buildClientHeaders() tells front proxies not to buffer an event stream", () => {
+    const headers = build({ "content-type": "text/event-stream; charset=utf-8" });
+    expect(headers.get("x-accel-buffering")).toBe("no");
+    expect(headers.get("cache-control")).toBe("no-cache");
+  });
+
+  test("buildClientHeaders() keeps the backend's own cache-control and x-accel-buffering on an event stream", () => {
+    const headers = build({ "content-type": "text/event-stream", "cache-control": "no-store", "x-accel-buffering": "yes" });
+    expect(headers.get("cache-control")).toBe("no-store");
+    expect(headers.get("x-accel-buffering")).toBe("yes");
+  });
+
+  test("buildClientHeaders() adds no buffering headers to a JSON response", () => {
+    const headers = build({ "content-type": "application/json" });
+    expect(headers.has("x-accel-buffering")).toBe(false);
+    expect(headers.has("cache-control")).toBe(false);
+  });
+});
