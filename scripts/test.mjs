@@ -11,10 +11,10 @@ const extra = process.argv.slice(2);
 
 const legs = [
   { name: "bun", args: ["test", ...extra], env: {} },
-  { name: "deno", args: ["test", "tests/e2e", ...extra], env: { TUREEN_TEST_RUNTIME: "deno" } },
+  { name: "deno", args: ["test", "tests/e2e", "tests/compat", ...extra], env: { TUREEN_TEST_RUNTIME: "deno" } },
 ];
 if (existsSync(join(root, "dist", "tureen"))) {
-  legs.push({ name: "binary", args: ["test", "tests/e2e", ...extra], env: { TUREEN_TEST_RUNTIME: "binary" } });
+  legs.push({ name: "binary", args: ["test", "tests/e2e", "tests/compat", ...extra], env: { TUREEN_TEST_RUNTIME: "binary" } });
 }
 
 function run(leg) {

@@ -163,8 +163,17 @@ export function embeddingsResponse(body: Json, model: string): Response {
     model,
     object: "list",
     usage: { prompt_tokens: tokens, total_tokens: tokens },
-    data: inputs.map((x, index) => ({ embedding: embed(x), index, object: "embedding" })),
+    data: inputs.map((x, index) =>
+      body.encoding_format === "base64"
+        ? { embedding: toBase64(embed(x)), index, object: "embedding", encoding_format: "base64" }
+        : { embedding: embed(x), index, object: "embedding" }
+    ),
   });
+}
+
+/** llama.cpp's base64 form: the float32 vector's little-endian bytes (§6). */
+function toBase64(vector: number[]): string {
+  return Buffer.from(new Float32Array(vector).buffer).toString("base64");
 }
 
 /** `/rerank` (§6): relevance by shared words, sorted best first. */

@@ -1,0 +1,61 @@
+/**
+ * Shared set-up of the client-compatibility suite: one DMR emulator with a chat model and an
+ * embedding model, and the real Tureen server (under TUREEN_TEST_RUNTIME) in front of it.
+ * Short health intervals keep "endpoint unhealthy" and Retry-After waits near a second.
+ */
+import { type DmrEmulator, startDmr } from "../emulators/dmr.ts";
+import { dmrConfig, type ServerUnderTest, startServer } from "../_server.ts";
+
+export const CHAT_MODEL = "ai/smollm2";
+export const EMBEDDING_MODEL = "ai/mxbai-embed-large";
+/** Length of every vector the emulator returns (tests/emulators/_dmr_engine.ts `embed`). */
+export const EMBEDDING_DIMENSIONS = 8;
+/** The emulator's default generation, token by token. */
+export const TOKENS = ["Hello", " from", " DMR"] as const;
+export const TEXT = TOKENS.join("");
+
+/** Generous enough for a cold Deno start on a 2-core machine. */
+export const SETUP_TIMEOUT_MS = 30_000;
+
+export interface CompatStack {
+  dmr: DmrEmulator;
+  server: ServerUnderTest;
+  /** What a client is configured with: `${server.url}/olla/dmr/engines/v1`. */
+  baseURL: string;
+  stop(): Promise<void>;
+}
+
+export async function startStack(): Promise<CompatStack> {
+  const dmr = await startDmr({
+    models: [{ tag: "docker.io/ai/smollm2:latest" }, { tag: "docker.io/ai/mxbai-embed-large:latest" }],
+  });
+  let server: ServerUnderTest;
+  try {
+    server = await startServer(
+      dmrConfig([{ url: dmr.url, name: "dmr", check_interval: "250ms", check_timeout: "200ms" }], {
+        logging: { level: "info" },
+      }),
+    );
+  } catch (error) {
+    await dmr.stop();
+    throw error;
+  }
+  // The first probe also reads the model list; wait for it so the first test does not race it.
+  await server.waitForLog((l) => l.msg === "endpoint healthy");
+  return {
+    dmr,
+    server,
+    baseURL: `${server.url}/olla/dmr/engines/v1`,
+    async stop() {
+      await server.stop();
+      await dmr.stop();
+    },
+  };
+}
+
+/** The parsed JSON body of the last request the emulator saw on a path ending with `suffix`. */
+export function lastBody(dmr: DmrEmulator, suffix: string): Record<string, any> {
+  const hit = dmr.requests.findLast((r) => r.method === "POST" && r.path.endsWith(suffix));
+  if (!hit) throw new Error(`the emulator saw no POST ending with ${suffix}`);
+  return JSON.parse(new TextDecoder().decode(hit.body));
+}
