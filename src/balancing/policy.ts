@@ -8,7 +8,14 @@ import type { Endpoint } from "../endpoints/endpoint.ts";
 
 export type BalancerName = "priority" | "round-robin" | "least-connections";
 
-export type Policy = (candidates: readonly Endpoint[]) => Endpoint[];
+/**
+ * Order candidates, best first. `rank` (lower is better) says how ready an endpoint is for
+ * this request's model: priority and least-connections put it before load; round-robin
+ * ignores it, since rotation is what its users asked for.
+ */
+export type Policy = (candidates: readonly Endpoint[], rank?: (endpoint: Endpoint) => number) => Endpoint[];
+
+const NO_RANK = () => 0;
 
 /** Build the named policy; each keeps its own cursor to rotate ties. */
 export function createPolicy(name: BalancerName): Policy {
@@ -21,15 +28,22 @@ export function createPolicy(name: BalancerName): Policy {
     };
   }
   if (name === "least-connections") {
-    return function leastConnections(candidates) {
-      return orderRotatingTies(candidates, (a, b) => a.inFlight - b.inFlight || busyRank(a) - busyRank(b), cursor++);
+    return function leastConnections(candidates, rank = NO_RANK) {
+      return orderRotatingTies(
+        candidates,
+        (a, b) => rank(a) - rank(b) || a.inFlight - b.inFlight || busyRank(a) - busyRank(b),
+        cursor++,
+      );
     };
   }
-  return function priority(candidates) {
-    // Highest tier first; inside a tier healthy before busy, then the fewest active requests.
+  return function priority(candidates, rank = NO_RANK) {
+    // Highest tier first; inside a tier the model's readiness, healthy before busy, then the
+    // fewest active requests.
     return orderRotatingTies(
       candidates,
-      (a, b) => b.config.priority - a.config.priority || busyRank(a) - busyRank(b) || a.inFlight - b.inFlight,
+      (a, b) =>
+        b.config.priority - a.config.priority || rank(a) - rank(b) || busyRank(a) - busyRank(b) ||
+        a.inFlight - b.inFlight,
       cursor++,
     );
   };

@@ -8,6 +8,7 @@ import type { EndpointConfig } from "../config/load.ts";
 import { CircuitBreaker } from "../health/breaker.ts";
 import type { BreakerOptions } from "../health/breaker.ts";
 import type { Clock } from "../clock.ts";
+import { DmrState } from "../models/dmr_state.ts";
 
 /**
  * `healthy` and `busy` (answering, but slowly) take traffic; `unhealthy` (answers with an
@@ -37,6 +38,8 @@ export class Endpoint {
   /** Models by canonical key, in the backend's order. */
   models: ReadonlyMap<string, EndpointModel> = new Map();
   modelsUpdatedAt: number | null = null;
+  /** Engines, model formats and loaded runners, as DMR reports them. */
+  readonly dmr = new DmrState();
   /** Requests holding a slot here now. */
   inFlight = 0;
   /** Settles once the first health probe has finished, so early requests can wait for it. */

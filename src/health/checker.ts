@@ -10,6 +10,7 @@ import type { Endpoint, EndpointStatus } from "../endpoints/endpoint.ts";
 import { describeFetchError } from "../endpoints/fetch_error.ts";
 import type { Logger } from "../log/logger.ts";
 import { parseDmrModelList } from "../models/discovery.ts";
+import { DmrProbe } from "./dmr_probe.ts";
 
 export interface HealthCheckerOptions {
   readonly endpoints: readonly Endpoint[];
@@ -33,10 +34,13 @@ export class HealthChecker {
   readonly #options: HealthCheckerOptions;
   readonly #timers = new Map<Endpoint, unknown>();
   readonly #discoveries = new Map<Endpoint, Promise<void>>();
+  readonly #dmr: DmrProbe;
   #stopped = false;
 
   constructor(options: HealthCheckerOptions) {
     this.#options = options;
+    this.#dmr = new DmrProbe((url, endpoint, timeoutMs) => this.#get(url, endpoint, timeoutMs), options.logger, () =>
+      options.clock.now());
   }
 
   /** Probe every endpoint now, then keep probing each on its own interval. */
@@ -148,14 +152,19 @@ export class HealthChecker {
     // Answering, but slower than half the timeout: still routable, preferred less.
     const slow = endpoint.lastCheckMs > config.checkTimeoutMs / 2;
     this.#setStatus(endpoint, slow ? "busy" : "healthy", slow ? `health check took ${endpoint.lastCheckMs}ms` : null);
-    if (!this.#options.discoveryEnabled) return;
-    if (sameUrl && body !== undefined) {
-      this.#applyModels(endpoint, body);
-      return;
-    }
+    if (!this.#options.discoveryEnabled || this.#stopped) return;
     const stale = endpoint.modelsUpdatedAt === null ||
       clock.now() - endpoint.modelsUpdatedAt >= this.#options.discoveryIntervalMs;
-    if (recovered || stale) await this.discover(endpoint);
+    const runners = this.#dmr.readRunners(endpoint, config.checkTimeoutMs);
+    if (sameUrl && body !== undefined) {
+      const changed = this.#applyModels(endpoint, body);
+      const inventoryAt = endpoint.dmr.inventoryAt;
+      const inventoryStale = inventoryAt === null || clock.now() - inventoryAt >= this.#options.discoveryIntervalMs;
+      if (recovered || inventoryStale || changed) await this.#dmr.readInventory(endpoint, config.checkTimeoutMs);
+    } else if (recovered || stale) {
+      await this.discover(endpoint);
+    }
+    await runners;
   }
 
   async #readModels(endpoint: Endpoint): Promise<void> {
@@ -166,6 +175,7 @@ export class HealthChecker {
         throw new Error(`model list answered ${response.status}`);
       }
       this.#applyModels(endpoint, await readJson(response));
+      await this.#dmr.readInventory(endpoint, this.#options.discoveryTimeoutMs);
     } catch (error) {
       this.#options.logger.warn("model discovery failed", {
         endpoint: endpoint.name,
@@ -175,17 +185,19 @@ export class HealthChecker {
     }
   }
 
-  #applyModels(endpoint: Endpoint, body: unknown): void {
+  /** @returns whether the endpoint's model set changed */
+  #applyModels(endpoint: Endpoint, body: unknown): boolean {
     try {
       const models = parseDmrModelList(body);
       const before = [...endpoint.models.keys()].join(",");
       endpoint.models = models;
       endpoint.modelsUpdatedAt = this.#options.clock.now();
-      if (before !== [...models.keys()].join(",")) {
-        this.#options.logger.info("models discovered", { endpoint: endpoint.name, models: [...models.keys()] });
-      }
+      if (before === [...models.keys()].join(",")) return false;
+      this.#options.logger.info("models discovered", { endpoint: endpoint.name, models: [...models.keys()] });
+      return true;
     } catch (error) {
       this.#options.logger.warn("model list unreadable", { endpoint: endpoint.name, error });
+      return false;
     }
   }
 

@@ -34,7 +34,7 @@ export function dmrRoutes(options: DmrRoutesOptions): Handler<AppEnv> {
     if (SUSPICIOUS_PATH.test(rawPath(raw.url))) throw notProxied(c.req.method, path);
     if (c.req.method === "GET" && DMR_PROFILE.modelListRoutes.has(sub)) {
       await options.router.ready();
-      return c.json({ object: "list", data: listModels(options.endpoints) });
+      return c.json({ object: "list", data: listModels(options.endpoints, DMR_PROFILE.modelListRoutes.get(sub)!) });
     }
     if (c.req.method !== "POST" || !DMR_PROFILE.inferenceRoutes.has(sub)) throw notProxied(c.req.method, path);
     // Cold loads hold a request silent for minutes; the runtime must not cut it.
@@ -44,7 +44,9 @@ export function dmrRoutes(options: DmrRoutesOptions): Handler<AppEnv> {
     const requested = readModelField(body);
     const key = normaliseModelRef(requested);
     record.model = displayModelName(key);
-    const candidates = await options.router.candidates(key, requested);
+    const route = DMR_PROFILE.inferenceRoutes.get(sub)!;
+    const mode = route.kind === "embeddings" ? "embedding" : "completion";
+    const candidates = await options.router.candidates(key, requested, { engine: route.engine, mode });
     const outcome = await forward({
       requestId: record.id,
       path: sub,
@@ -55,6 +57,7 @@ export function dmrRoutes(options: DmrRoutesOptions): Handler<AppEnv> {
       clientSignal: raw.signal,
       model: record.model,
       startedAt: record.startedAt,
+      onAttempt: (endpoint) => endpoint.dmr.trackRequest(key, mode),
     }, candidates, options.forwarding);
     record.endpoint = outcome.endpoint?.name;
     record.attempts = outcome.attempts;

@@ -16,14 +16,17 @@ export interface ListedModel {
 
 /**
  * Merge the model lists of the available endpoints, de-duplicated by canonical name, in
- * priority order.
+ * priority order. With an engine, only models that engine runs: GGUF on llama.cpp,
+ * safetensors on vLLM, on endpoints where it is running; where a DMR does not report
+ * formats or engines, all its models are listed.
  */
-export function listModels(endpoints: readonly Endpoint[]): ListedModel[] {
+export function listModels(endpoints: readonly Endpoint[], engine: string | null = null): ListedModel[] {
   const seen = new Map<string, ListedModel>();
   const ordered = endpoints.filter((e) => e.isRoutable()).sort((a, b) => b.config.priority - a.config.priority);
   for (const endpoint of ordered) {
     for (const model of endpoint.models.values()) {
       if (seen.has(model.key)) continue;
+      if (engine !== null && !servesOn(endpoint, model.key, engine)) continue;
       seen.set(model.key, {
         id: displayModelName(model.key),
         object: "model",
@@ -50,4 +53,11 @@ export function locateModel(endpoints: readonly Endpoint[], key: string): ModelL
     (endpoint.isRoutable() ? routable : down).push(endpoint);
   }
   return { routable, down };
+}
+
+function servesOn(endpoint: Endpoint, key: string, engine: string): boolean {
+  const format = endpoint.dmr.formats?.get(key);
+  if (format === "gguf" && engine !== "llama.cpp") return false;
+  if (format === "safetensors" && engine !== "vllm") return false;
+  return endpoint.dmr.engineAvailable(engine);
 }

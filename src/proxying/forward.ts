@@ -42,6 +42,8 @@ export interface ForwardRequest {
   /** Model name for X-Olla-Model and logs. */
   readonly model: string;
   readonly startedAt: number;
+  /** Called as an attempt starts; the returned callback learns whether the backend answered 2xx. */
+  readonly onAttempt?: (endpoint: Endpoint) => (answered: boolean) => void;
 }
 
 /** What happened, for the access log; `done` settles when the body has ended. */
@@ -76,7 +78,9 @@ export async function forward(
     if (!endpoint) break;
     remaining = remaining.filter((e) => e !== endpoint);
     const isLast = attempts.length + 1 >= settings.maxAttempts || !remaining.some((e) => e.isAvailable());
+    const settled = request.onAttempt?.(endpoint);
     const attempt = await tryEndpoint(request, endpoint, settings);
+    settled?.(attempt.kind === "response" && attempt.response.ok);
     if (request.clientSignal.aborted) {
       if (attempt.kind === "response") {
         attempt.detach();

@@ -2,7 +2,9 @@
  * @module
  * Request → ordered candidates: which endpoints can serve this model now, best first.
  * A miss re-reads model lists once before answering 404, so a model pulled a moment ago
- * is found without waiting for the next discovery tick.
+ * is found without waiting for the next discovery tick. Endpoints whose DMR cannot run the
+ * engine the request needs are left out; among equals, the one with the model already
+ * loaded (or loading) comes first, so a cold load is not started on every machine at once.
  */
 import type { BalancerName, Policy } from "../balancing/policy.ts";
 import { createPolicy } from "../balancing/policy.ts";
@@ -11,6 +13,16 @@ import type { Endpoint } from "../endpoints/endpoint.ts";
 import { ProxyError } from "../http/errors.ts";
 import { locateModel } from "../models/catalog.ts";
 import { displayModelName } from "../models/dmr_names.ts";
+import type { DmrMode } from "../models/dmr_state.ts";
+
+/** What a request needs beyond the model: the engine its path names and the runner mode. */
+export interface Need {
+  /** `llama.cpp` or `vllm` from `/engines/{engine}/...`, null for automatic selection. */
+  readonly engine: string | null;
+  readonly mode: DmrMode;
+}
+
+const ANY: Need = { engine: null, mode: "completion" };
 
 export interface RouterOptions {
   readonly endpoints: readonly Endpoint[];
@@ -51,7 +63,7 @@ export class Router {
    *
    * @throws {ProxyError} 404 when no endpoint lists the model, 503 when none that does is available
    */
-  async candidates(modelKey: string, requested: string): Promise<Endpoint[]> {
+  async candidates(modelKey: string, requested: string, need: Need = ANY): Promise<Endpoint[]> {
     await this.ready();
     const { endpoints } = this.#options;
     let location = locateModel(endpoints, modelKey);
@@ -59,15 +71,26 @@ export class Router {
       await this.#refreshOnMiss();
       location = locateModel(endpoints, modelKey);
     }
-    const admissible = location.routable.filter((e) => e.breaker.isAdmissible());
-    if (admissible.length > 0) return this.#policy(admissible);
-    if (location.routable.length > 0) {
-      const wait = Math.max(1, Math.ceil(Math.min(...location.routable.map((e) => e.breaker.remainingMs())) / 1000));
+    const capable = location.routable.filter((e) => e.dmr.canRun(modelKey, need.engine));
+    if (location.routable.length > 0 && capable.length === 0) {
+      const engines = location.routable[0]!.dmr.enginesFor(modelKey, need.engine);
+      throw new ProxyError(
+        503,
+        "engine_unavailable",
+        `Model "${requested}" needs the ${engines.join(" or ")} engine, which is not running on ` +
+          `${names(location.routable)}: install it there (docker model install-runner --backend ${engines[0]}) ` +
+          (need.engine ? "or use /olla/dmr/engines/v1/ to let DMR choose" : "or pull a GGUF build of the model"),
+      );
+    }
+    const admissible = capable.filter((e) => e.breaker.isAdmissible());
+    if (admissible.length > 0) return this.#policy(admissible, (e) => affinity(e, modelKey, need.mode));
+    if (capable.length > 0) {
+      const wait = Math.max(1, Math.ceil(Math.min(...capable.map((e) => e.breaker.remainingMs())) / 1000));
       throw new ProxyError(
         503,
         "circuit_open",
-        `Model "${requested}" cannot be served now: ${names(location.routable)} failed repeatedly and ` +
-          `${location.routable.length === 1 ? "is" : "are"} paused; retry in ${wait}s`,
+        `Model "${requested}" cannot be served now: ${names(capable)} failed repeatedly and ` +
+          `${capable.length === 1 ? "is" : "are"} paused; retry in ${wait}s`,
         retryAfter(wait),
       );
     }
@@ -112,4 +135,20 @@ function names(endpoints: readonly Endpoint[]): string {
 /** Seconds for HTTP, milliseconds for the OpenAI SDKs, which read `retry-after-ms` first. */
 function retryAfter(seconds: number): Record<string, string> {
   return { "retry-after": String(seconds), "retry-after-ms": String(seconds * 1000) };
+}
+
+/**
+ * llama-server's default parallel slots per runner (dmr-wire.md §8): past this many
+ * requests a loaded endpoint queues, and a cold endpoint is worth starting.
+ */
+export const RUNNER_SLOTS = 4;
+
+/**
+ * How ready an endpoint is for this model, lower is better: 0 loaded with a free slot,
+ * 1 a cold load already under way (join it rather than start another), 2 cold,
+ * 3 loaded but every slot busy (spill over to a cold peer, which then loads once).
+ */
+function affinity(endpoint: Endpoint, key: string, mode: DmrMode): number {
+  if (endpoint.dmr.isLoaded(key, mode)) return endpoint.inFlight < RUNNER_SLOTS ? 0 : 3;
+  return endpoint.dmr.isLoading(key, mode) ? 1 : 2;
 }

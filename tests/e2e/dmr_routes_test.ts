@@ -45,7 +45,12 @@ function post(path: string, body: string | object, headers: Record<string, strin
 }
 
 describe("GET /olla/dmr/engines[/engine]/v1/models", () => {
-  for (const path of ["/engines/v1/models", "/engines/llama.cpp/v1/models", "/engines/vllm/v1/models"]) {
+  test("/engines/vllm/v1/models lists nothing when no endpoint runs vLLM", async () => {
+    const body = await (await fetch(`${server.url}/olla/dmr/engines/vllm/v1/models`)).json();
+    expect(body).toEqual({ object: "list", data: [] });
+  });
+
+  for (const path of ["/engines/v1/models", "/engines/llama.cpp/v1/models"]) {
     test(`${path} lists models merged across endpoints in the seed's shape`, async () => {
       const res = await fetch(`${server.url}/olla/dmr${path}`);
       expect(res.status).toBe(200);
@@ -85,11 +90,15 @@ describe("POST inference routes", () => {
     });
   }
 
-  test("vllm engine path reaches the backend's vllm route (its error passes through untouched)", async () => {
+  test("the vllm engine path is a 503 naming the engine when no endpoint runs vLLM, and never reaches a backend", async () => {
+    const before = inference(alpha).length + inference(beta).length;
     const res = await post("/olla/dmr/engines/vllm/v1/chat/completions", { model: "ai/smollm2", messages: [] });
-    expect(inference(alpha).at(-1)!.path).toBe("/engines/vllm/v1/chat/completions");
-    expect(res.headers.get("x-olla-endpoint")).toBe("alpha");
-    expect(res.status).toBeGreaterThanOrEqual(200);
+    expect(res.status).toBe(503);
+    const body = await res.json();
+    expect(body.error.code).toBe("engine_unavailable");
+    expect(body.error.message).toContain("vllm");
+    expect(body.error.message).toContain("alpha, beta");
+    expect(inference(alpha).length + inference(beta).length).toBe(before);
   });
 
   test("short model names are normalised as DMR does and routed to an endpoint that has the model", async () => {

@@ -36,6 +36,12 @@ export async function startFaulty(options: { models?: string[]; mode?: FaultMode
       if (req.method === "GET" && path.endsWith("/v1/models")) {
         return Response.json({ object: "list", data: state.models.map((id) => ({ id, object: "model", created: 1, owned_by: "docker" })) });
       }
+      // A warm DMR: its first model is loaded, so loaded-first routing treats peers as equals.
+      if (req.method === "GET" && path === "/engines/ps") {
+        return Response.json(state.models.slice(0, 1).map((model_name) => ({ backend_name: "llama.cpp", model_name, mode: "completion" })));
+      }
+      // Like an older DMR: no /engines/status or /models.
+      if (req.method !== "POST") return new Response("not found\n", { status: 404 });
       state.inferenceCount++;
       state.inFlight++;
       const done = () => state.inFlight--;

@@ -113,7 +113,13 @@ describe("HealthChecker probing", () => {
     expect([...a.models.keys()]).toEqual(["docker.io/ai/smollm2:latest", "huggingface.co/org/m:Q4_K_M"]);
     expect(a.modelsUpdatedAt).toBe(clock.now());
     expect(a.lastError).toBeNull();
-    expect(calls).toHaveLength(1);
+    // One model-list read serves health and discovery; the rest are DMR's state routes, once each.
+    expect(calls.map((c) => c.url).sort()).toEqual([
+      "http://a:12434/engines/ps",
+      "http://a:12434/engines/status",
+      LIST_A,
+      "http://a:12434/models",
+    ].sort());
     checker.stop();
   });
 
@@ -125,7 +131,7 @@ describe("HealthChecker probing", () => {
     expect(a.status).toBe("healthy");
     expect(a.models.size).toBe(0);
     expect(a.modelsUpdatedAt).toBe(T0);
-    expect(calls).toHaveLength(1);
+    expect(calls.filter((c) => c.url === LIST_A)).toHaveLength(1);
     checker.stop();
   });
 
@@ -464,7 +470,11 @@ describe("HealthChecker model discovery", () => {
     offline.status = "offline";
     const { checker, calls } = setup(() => modelList("ai/new"), [healthy, busy, down, offline]);
     await checker.refreshModels();
-    expect(calls.map((c) => c.url)).toEqual(["http://up:12434/engines/v1/models", "http://busy:12434/engines/v1/models"]);
+    expect(calls.map((c) => c.url).filter((u) => u.endsWith("/v1/models"))).toEqual([
+      "http://up:12434/engines/v1/models",
+      "http://busy:12434/engines/v1/models",
+    ]);
+    expect(calls.some((c) => c.url.startsWith("http://down") || c.url.startsWith("http://offline"))).toBe(false);
     expect([...healthy.models.keys()]).toEqual(["docker.io/ai/new:latest"]);
     expect([...busy.models.keys()]).toEqual(["docker.io/ai/new:latest"]);
     expect([down.models.size, offline.models.size]).toEqual([0, 0]);
