@@ -7,6 +7,9 @@
 import { z } from "zod";
 import { parseDuration, parseSize } from "./units.ts";
 
+/** The longest wait a JavaScript timer supports: 2^31-1 ms, about 24.8 days. */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
 /** A Go-style duration ("10s", "1m30s"); the parsed value is milliseconds. */
 export function duration(defaultText: string) {
   return z
@@ -21,6 +24,10 @@ export function duration(defaultText: string) {
           input: value,
           message: 'expected a duration such as "500ms", "10s" or "1m30s"',
         });
+        return z.NEVER;
+      }
+      if (ms > MAX_DURATION_MS) {
+        ctx.issues.push({ code: "custom", input: value, message: "expected at most 24 days (timers cannot wait longer)" });
         return z.NEVER;
       }
       return ms;

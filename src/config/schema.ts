@@ -176,6 +176,21 @@ const loggingSchema = z.strictObject({
   output: z.enum(["stdout"]).default("stdout"),
 });
 
+const preloadEntry = z.union([
+  z.string().trim().min(1),
+  z.strictObject({
+    /** Model to load, e.g. ai/smollm2. */
+    name: z.string().trim().min(1),
+    /** Runner to warm: completion (chat and completions) or embedding (default completion). */
+    mode: z.enum(["completion", "embedding"]).default("completion"),
+  }),
+]);
+
+const modelsSchema = z.strictObject({
+  /** Models DMR is asked to load at start and whenever an endpoint that has them recovers. */
+  preload: z.array(preloadEntry).default([]),
+});
+
 export const configSchema = z.strictObject({
   server: serverSchema.prefault({}),
   proxy: proxySchema.prefault({}),
@@ -183,6 +198,7 @@ export const configSchema = z.strictObject({
   /** Shorthand from the Olla DMR docs: a top-level endpoint list, merged with discovery.static.endpoints. */
   endpoints: z.array(endpointSchema).default([]),
   logging: loggingSchema.prefault({}),
+  models: modelsSchema.prefault({}),
   model_registry: acceptedOllaBlock,
   model_aliases: acceptedOllaBlock,
   translators: acceptedOllaBlock,

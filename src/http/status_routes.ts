@@ -38,6 +38,9 @@ export function mountStatusRoutes(app: Hono<AppEnv>, options: StatusRoutesOption
       priority: endpoint.config.priority,
       model_count: endpoint.models.size,
       models: [...endpoint.models.keys()].map(displayModelName),
+      engines: endpoint.dmr.engines ? Object.fromEntries(endpoint.dmr.engines) : null,
+      loaded_models: runnerNames(endpoint.dmr.loaded),
+      loading_models: runnerNames(new Set([...endpoint.dmr.loadingReported, ...endpoint.dmr.loadsStarted.keys()])),
       request_count: counters.requests,
       error_count: counters.failures,
       success_rate: counters.successRate(),
@@ -97,14 +100,19 @@ export function mountStatusRoutes(app: Hono<AppEnv>, options: StatusRoutesOption
   });
 
   app.get("/internal/status/models", (c) => {
-    const models = new Map<string, { endpoints: string[]; available: string[] }>();
+    const models = new Map<string, { endpoints: string[]; available: string[]; loaded: string[]; loading: string[] }>();
     for (const endpoint of sortedEndpoints()) {
       for (const key of endpoint.models.keys()) {
         const name = displayModelName(key);
         let entry = models.get(name);
-        if (!entry) models.set(name, entry = { endpoints: [], available: [] });
+        if (!entry) models.set(name, entry = { endpoints: [], available: [], loaded: [], loading: [] });
         entry.endpoints.push(endpoint.name);
         if (endpoint.isAvailable()) entry.available.push(endpoint.name);
+        if (endpoint.dmr.isLoaded(key, "completion") || endpoint.dmr.isLoaded(key, "embedding")) {
+          entry.loaded.push(endpoint.name);
+        } else if (endpoint.dmr.isLoading(key, "completion") || endpoint.dmr.isLoading(key, "embedding")) {
+          entry.loading.push(endpoint.name);
+        }
       }
     }
     return c.json({
@@ -116,6 +124,8 @@ export function mountStatusRoutes(app: Hono<AppEnv>, options: StatusRoutesOption
         type: "docker-model-runner",
         endpoints: where.endpoints,
         available_endpoints: where.available,
+        loaded_on: where.loaded,
+        loading_on: where.loading,
         requests: stats.byModel.get(name)?.counters.requests ?? 0,
       })),
     });
@@ -144,6 +154,14 @@ export function mountStatusRoutes(app: Hono<AppEnv>, options: StatusRoutesOption
         most_popular_model: rows[0]?.name ?? null,
       },
     });
+  });
+}
+
+/** `key|mode` runner ids as `ai/smollm2 (completion)`. */
+function runnerNames(ids: Iterable<string>): string[] {
+  return [...ids].map((id) => {
+    const [key, mode] = id.split("|");
+    return `${displayModelName(key!)} (${mode})`;
   });
 }
 
