@@ -85,6 +85,9 @@ export class DmrState {
   }
 }
 
+/** The status prefixes DMR uses (dmr-wire.md §1c). */
+const ENGINE_STATUS = /^(Running|Error|Not Installed|Installing)\b/;
+
 /** Parse `GET /engines/status`: `{"llama.cpp":"Running: ...","vllm":"Not Installed: ..."}`. */
 export function parseEngineStatus(body: unknown): Map<string, string> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
@@ -92,8 +95,10 @@ export function parseEngineStatus(body: unknown): Map<string, string> {
   }
   const engines = new Map<string, string>();
   for (const [name, status] of Object.entries(body)) {
-    if (typeof status === "string") engines.set(name, status);
+    if (typeof status === "string" && ENGINE_STATUS.test(status)) engines.set(name, status);
   }
+  // Something else answered 200 (a catch-all, another server): knowing nothing beats a wrong "not running".
+  if (engines.size === 0) throw new SyntaxError("Cannot read /engines/status: no engine status in the answer");
   return engines;
 }
 

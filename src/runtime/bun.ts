@@ -6,6 +6,20 @@
 import { readFileSync } from "node:fs";
 import type { ConnInfo, Runtime, ServeOptions } from "./contract.ts";
 
+/**
+ * Bun queues fetches beyond 256 in flight (BUN_CONFIG_MAX_HTTP_REQUESTS), which would
+ * silently serialise the 257th concurrent stream. The variable is read when the HTTP client
+ * starts, before any script code can set it, so the process re-executes itself once with it
+ * set: same PID (systemd and containers see one process), a few milliseconds at start.
+ */
+const FETCH_CAP = "BUN_CONFIG_MAX_HTTP_REQUESTS";
+if (!process.env[FETCH_CAP] && typeof process.execve === "function") {
+  // A compiled binary re-adds its embedded entry point itself; `bun main.ts` needs the script path.
+  const compiled = (process.argv[1] ?? "").startsWith("/$bunfs/");
+  const args = compiled ? process.argv.slice(2) : process.argv.slice(1);
+  process.execve(process.execPath, [process.execPath, ...args], { ...process.env, [FETCH_CAP]: "65535" });
+}
+
 
 export const bunRuntime: Runtime = {
   name: "bun",
@@ -51,10 +65,23 @@ export const bunRuntime: Runtime = {
   },
   isTerminal: () => Boolean(process.stdout.isTTY),
   writeStdout(text) {
-    process.stdout.write(text);
+    writeQuietly(process.stdout, text);
   },
   writeStderr(text) {
-    process.stderr.write(text);
+    writeQuietly(process.stderr, text);
   },
   exit: (code) => process.exit(code),
 };
+
+/**
+ * A closed log pipe (a restarted journald, `| head`) must not take the proxy down with
+ * it: EPIPE is dropped, the line is lost, requests keep being served.
+ */
+function writeQuietly(stream: NodeJS.WriteStream, text: string): void {
+  if (stream.listenerCount("error") === 0) stream.on("error", () => {});
+  try {
+    stream.write(text);
+  } catch {
+    // Nowhere left to report it.
+  }
+}

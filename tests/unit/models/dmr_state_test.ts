@@ -8,6 +8,8 @@ describe("DMR state parsers", () => {
     expect(parseEngineStatus({ "llama.cpp": "Running: b1", vllm: "Not Installed: binary not found", x: 3 }))
       .toEqual(new Map([["llama.cpp", "Running: b1"], ["vllm", "Not Installed: binary not found"]]));
     expect(() => parseEngineStatus([])).toThrow(SyntaxError);
+    // A catch-all answering 200 with something else is "unknown", not "nothing runs".
+    expect(() => parseEngineStatus({ object: "list", data: [] })).toThrow(SyntaxError);
     expect(() => parseEngineStatus("Running")).toThrow(SyntaxError);
   });
 
