@@ -4,23 +4,47 @@
  * server, and stops them again.
  */
 import { type Clock, systemClock } from "./clock.ts";
-import type { Config } from "./config/load.ts";
+import { MAX_DURATION_MS } from "./config/fields.ts";
+import type { Config, EndpointConfig } from "./config/load.ts";
 import { Endpoint } from "./endpoints/endpoint.ts";
 import { Slots } from "./endpoints/slots.ts";
 import { HealthChecker } from "./health/checker.ts";
+import { InFlight } from "./in_flight.ts";
 import { PassiveHealth } from "./health/passive.ts";
 import { Stats } from "./metrics/stats.ts";
+import { Preloader } from "./models/preload.ts";
 import { createHttpApp } from "./http/app.ts";
 import type { Logger } from "./log/logger.ts";
 import { DMR_PROFILE } from "./profiles/dmr.ts";
 import { Router } from "./routing/route.ts";
+import { planEndpoints, type ReloadSummary, settingsNeedingRestart } from "./reload.ts";
 import type { RunningServer, Runtime } from "./runtime/contract.ts";
 
 export interface Tureen {
   readonly server: RunningServer;
   readonly endpoints: readonly Endpoint[];
+  /** The config in force: the one started with, or the last one reloaded. */
+  readonly config: Config;
+  /** Requests not yet finished, a relayed stream until its last byte. */
+  readonly inFlight: number;
   /** Stop the loops and the server; with `force`, cut open connections. */
   stop(force?: boolean): Promise<void>;
+  /**
+   * Graceful stop: accept nothing new, let in-flight requests and streams finish for up to
+   * `timeoutMs`, then cut what is still open.
+   */
+  shutdown(timeoutMs: number): Promise<ShutdownResult>;
+  /**
+   * Apply a validated config while serving: the endpoint list is changed in place (see
+   * reload.ts); settings read only at start are reported in `needsRestart`.
+   */
+  reload(next: Config): ReloadSummary;
+}
+
+export interface ShutdownResult {
+  /** Requests still open at the deadline, cut; 0 when everything finished in time. */
+  readonly cut: number;
+  readonly waitedMs: number;
 }
 
 export interface StartOptions {
@@ -38,9 +62,21 @@ export async function startTureen(config: Config, options: StartOptions): Promis
     cooldownMs: proxy.circuit_breaker.cooldown,
     maxCooldownMs: proxy.circuit_breaker.max_cooldown,
   };
-  const endpoints = config.endpoints.map((c) => new Endpoint(c, breaker, clock));
+  const makeEndpoint = (c: EndpointConfig) => new Endpoint(c, breaker, clock);
+  const endpoints = config.endpoints.map(makeEndpoint);
+  const inFlight = new InFlight();
   const slots = new Slots({ clock, maxQueue: proxy.queue.max_size, timeoutMs: proxy.queue.timeout });
   const stats = new Stats(clock.now());
+  // 0 means no limit: the longest a timer can wait (config rejects anything longer).
+  const headerTimeoutMs = proxy.response_header_timeout || MAX_DURATION_MS;
+  const preloader = new Preloader({
+    entries: config.models.preload.map((entry) =>
+      typeof entry === "string" ? { name: entry, mode: "completion" as const } : entry
+    ),
+    fetch: runtime.fetch,
+    logger,
+    timeoutMs: headerTimeoutMs,
+  });
   const health = new HealthChecker({
     endpoints,
     fetch: runtime.fetch,
@@ -50,6 +86,7 @@ export async function startTureen(config: Config, options: StartOptions): Promis
     discoveryIntervalMs: config.discovery.model_discovery.interval,
     discoveryTimeoutMs: config.discovery.model_discovery.timeout,
     onStatusChange: () => slots.drain(),
+    onRecovered: (endpoint) => void preloader.warm(endpoint),
   });
   const passive = new PassiveHealth({ logger, markOffline: (endpoint, reason) => health.markOffline(endpoint, reason) });
   const router = new Router({
@@ -61,6 +98,7 @@ export async function startTureen(config: Config, options: StartOptions): Promis
   const app = createHttpApp({
     logger,
     clock,
+    inFlight,
     requestLogging: config.server.request_logging,
     stats,
     runtime,
@@ -74,7 +112,7 @@ export async function startTureen(config: Config, options: StartOptions): Promis
         fetchDecompresses: runtime.fetchDecompresses,
         clock,
         logger,
-        responseHeaderTimeoutMs: proxy.response_header_timeout || Number.MAX_SAFE_INTEGER,
+        responseHeaderTimeoutMs: headerTimeoutMs,
         readTimeoutMs: proxy.read_timeout,
         retryStatuses: new Set(proxy.retry_on_status),
         maxAttempts: proxy.max_attempts,
@@ -99,12 +137,58 @@ export async function startTureen(config: Config, options: StartOptions): Promis
     health.stop();
     throw error;
   }
+  let current = config;
   return {
     server,
     endpoints,
+    get config() {
+      return current;
+    },
+    get inFlight() {
+      return inFlight.count;
+    },
     async stop(force = false) {
       health.stop();
       await server.stop(force);
+    },
+    async shutdown(timeoutMs) {
+      const startedAt = clock.now();
+      // Resolves once every connection is done (Bun's stop(false) and Deno's shutdown() both
+      // wait for in-flight responses, streamed bodies included); the counter says how many are left.
+      const stopped = server.stop(false).catch(() => {});
+      let timer: unknown;
+      const outcome = await Promise.race([
+        Promise.all([stopped, inFlight.idle()]).then(() => "drained" as const),
+        new Promise<"deadline">((resolve) => (timer = clock.setTimeout(() => resolve("deadline"), timeoutMs))),
+      ]);
+      clock.clearTimeout(timer);
+      health.stop();
+      if (outcome === "drained") return { cut: 0, waitedMs: clock.now() - startedAt };
+      const cut = inFlight.count;
+      logger.warn("shutdown deadline reached: closing requests still open", {
+        open: cut,
+        shutdown_timeout_ms: timeoutMs,
+      });
+      await server.stop(true).catch(() => {});
+      // Cut streams end at once; give their access lines a moment to be written.
+      let grace: unknown;
+      await Promise.race([inFlight.idle(), new Promise<void>((resolve) => (grace = clock.setTimeout(() => resolve(), 250)))]);
+      clock.clearTimeout(grace);
+      return { cut, waitedMs: clock.now() - startedAt };
+    },
+    reload(next) {
+      const plan = planEndpoints(endpoints, next.endpoints);
+      const nextList = plan.next.map((item) => ("keep" in item ? item.keep : makeEndpoint(item.build)));
+      const fresh = nextList.filter((e) => !endpoints.includes(e));
+      for (const endpoint of plan.retired) health.remove(endpoint);
+      // One synchronous splice: every reader of the shared array sees the old list or the new one.
+      endpoints.splice(0, endpoints.length, ...nextList);
+      for (const endpoint of fresh) health.add(endpoint);
+      slots.drain();
+      // Against the config started with: a restart-only change stays pending on every reload until a restart.
+      const needsRestart = settingsNeedingRestart(config, next);
+      current = next;
+      return { added: plan.added, changed: plan.changed, removed: plan.removed, kept: plan.kept, needsRestart };
     },
   };
 }

@@ -175,10 +175,8 @@ export function validateConfig(
   for (const key of ["model_registry", "model_aliases", "translators", "engineering", "dashboard"] as const) {
     if (parsed[key] !== undefined) warnings.push(`${key}: accepted for Olla compatibility but not used by Tureen yet`);
   }
-  for (const key of ["rate_limits", "cors"] as const) {
-    if (parsed.server[key] !== undefined) {
-      warnings.push(`server.${key}: accepted for Olla compatibility but not used by Tureen yet`);
-    }
+  if (parsed.server.rate_limits !== undefined) {
+    warnings.push("server.rate_limits: accepted for Olla compatibility but not used by Tureen yet");
   }
   const { endpoints: _shorthand, ...rest } = parsed;
   return deepFreeze({ ...rest, endpoints, source: options.source, warnings });

@@ -98,7 +98,25 @@ const serverSchema = z.strictObject({
   read_header_timeout: duration("10s"),
   write_timeout: duration("0s"),
   rate_limits: acceptedOllaBlock,
-  cors: acceptedOllaBlock,
+  /** Browser access (Olla's block): off by default, as in Olla. */
+  cors: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** Origins allowed to call the API from a browser; "*" for any (default ["*"]). */
+      allowed_origins: z.array(z.string().min(1)).default(["*"]),
+      allowed_methods: z.array(z.string().min(1)).default(["GET", "POST", "OPTIONS"]),
+      /** Request headers a browser may send; "*" echoes what it asks for (default ["*"]). */
+      allowed_headers: z.array(z.string().min(1)).default(["*"]),
+      /** Response headers scripts may read; empty exposes every X-Olla-* header (default []). */
+      exposed_headers: z.array(z.string().min(1)).default([]),
+      allow_credentials: z.boolean().default(false),
+      /** Seconds a browser may cache a preflight answer (default 300). */
+      max_age: z.number().int().min(0).default(300),
+    })
+    .prefault({})
+    .refine((cors) => !(cors.allow_credentials && cors.allowed_origins.includes("*")), {
+      message: 'allow_credentials cannot be combined with allowed_origins "*": list the origins instead',
+    }),
 });
 
 const proxySchema = z.strictObject({

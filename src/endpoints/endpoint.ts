@@ -42,8 +42,10 @@ export class Endpoint {
   readonly dmr = new DmrState();
   /** Requests holding a slot here now. */
   inFlight = 0;
-  /** Settles once the first health probe has finished, so early requests can wait for it. */
+  /** Settles once the first health probe (with its model and DMR state reads) has finished. */
   readonly firstCheck: Promise<void>;
+  /** Whether `firstCheck` has settled. */
+  checked = false;
   #resolveFirstCheck!: () => void;
 
   constructor(config: EndpointConfig, breaker: BreakerOptions, clock: Clock) {
@@ -82,6 +84,7 @@ export class Endpoint {
   }
 
   markChecked(): void {
+    this.checked = true;
     this.#resolveFirstCheck();
   }
 }

@@ -23,6 +23,8 @@ export interface HealthCheckerOptions {
   readonly discoveryEnabled: boolean;
   /** Called after an endpoint's status changes (queued requests may now have somewhere to go). */
   readonly onStatusChange?: (endpoint: Endpoint) => void;
+  /** Called once an endpoint that was not taking traffic is healthy again and its models are read. */
+  readonly onRecovered?: (endpoint: Endpoint) => void;
 }
 
 /** Failing endpoints are re-checked at interval × 2^(failures-1), never later than this. */
@@ -34,6 +36,7 @@ export class HealthChecker {
   readonly #options: HealthCheckerOptions;
   readonly #timers = new Map<Endpoint, unknown>();
   readonly #discoveries = new Map<Endpoint, Promise<void>>();
+  readonly #removed = new WeakSet<Endpoint>();
   readonly #dmr: DmrProbe;
   #stopped = false;
 
@@ -70,7 +73,7 @@ export class HealthChecker {
   }
 
   async #tick(endpoint: Endpoint): Promise<void> {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#removed.has(endpoint)) return;
     const { clock } = this.#options;
     const startedAt = clock.now();
     try {
@@ -80,12 +83,12 @@ export class HealthChecker {
     } finally {
       endpoint.markChecked();
     }
-    if (this.#stopped) return;
     // Start-to-start scheduling keeps the configured interval exact even when probes are slow.
     this.#schedule(endpoint, startedAt + recheckDelay(endpoint));
   }
 
   #schedule(endpoint: Endpoint, at: number): void {
+    if (this.#stopped || this.#removed.has(endpoint)) return;
     const { clock } = this.#options;
     clock.clearTimeout(this.#timers.get(endpoint));
     const delay = Math.max(0, at - clock.now());
@@ -98,7 +101,7 @@ export class HealthChecker {
    * backoff instead of waiting for the regular tick.
    */
   markOffline(endpoint: Endpoint, reason: string): void {
-    if (this.#stopped || !endpoint.isRoutable()) return;
+    if (this.#stopped || this.#removed.has(endpoint) || !endpoint.isRoutable()) return;
     endpoint.consecutiveFailures++;
     this.#setStatus(endpoint, "offline", reason);
     this.#schedule(endpoint, this.#options.clock.now() + recheckDelay(endpoint));
@@ -165,6 +168,7 @@ export class HealthChecker {
       await this.discover(endpoint);
     }
     await runners;
+    if (recovered) this.#options.onRecovered?.(endpoint);
   }
 
   async #readModels(endpoint: Endpoint): Promise<void> {
@@ -210,6 +214,24 @@ export class HealthChecker {
       headers,
       signal: AbortSignal.timeout(timeoutMs),
     });
+  }
+
+  /** Start probing an endpoint a reload added: once now, then on its own interval. */
+  add(endpoint: Endpoint): void {
+    this.#removed.delete(endpoint);
+    if (!this.#stopped && !this.#timers.has(endpoint)) void this.#tick(endpoint);
+  }
+
+  /**
+   * Stop probing an endpoint a reload removed. Its in-flight requests keep their reference
+   * and finish; a probe already under way, or `markOffline` from that traffic, finds it
+   * removed and schedules nothing.
+   */
+  remove(endpoint: Endpoint): void {
+    this.#removed.add(endpoint);
+    this.#options.clock.clearTimeout(this.#timers.get(endpoint));
+    this.#timers.delete(endpoint);
+    endpoint.nextCheckAt = null;
   }
 }
 

@@ -17,6 +17,8 @@ export interface AccessLogOptions {
   readonly stats: Stats;
   /** server.request_logging */
   readonly enabled: boolean;
+  /** Told when each request starts and when it has finished (a relayed body: when it ends). */
+  readonly inFlight?: { begin(): () => void };
 }
 
 export function accessLog(options: AccessLogOptions): MiddlewareHandler<AppEnv> {
@@ -24,10 +26,17 @@ export function accessLog(options: AccessLogOptions): MiddlewareHandler<AppEnv> 
   return async function accessLogMiddleware(c, next) {
     const record: RequestRecord = { id: requestIdFor(c.req.raw.headers), startedAt: clock.now() };
     c.set("record", record);
-    await next();
+    const done = options.inFlight?.begin();
+    try {
+      await next();
+    } catch (error) {
+      done?.();
+      throw error;
+    }
     c.res.headers.set("x-olla-request-id", record.id);
     const status = c.res.status;
     const finish = (end: BodyEnd | null) => {
+      done?.();
       const durationMs = clock.now() - record.startedAt;
       if (record.model) {
         const closed = status === 499 || end?.end === "client_closed";

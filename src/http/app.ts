@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
 import { accessLog } from "./access_log.ts";
+import { corsFor } from "./cors.ts";
 import type { AppEnv } from "./context.ts";
 import { dmrRoutes, type DmrRoutesOptions } from "./dmr_routes.ts";
 import { ProxyError } from "./errors.ts";
@@ -21,11 +22,21 @@ export interface HttpAppOptions {
   readonly status: StatusRoutesOptions;
   readonly runtime: { name: string; version: string };
   readonly dmr: DmrRoutesOptions;
+  /** Counts unfinished requests for graceful shutdown (src/in_flight.ts). */
+  readonly inFlight?: { begin(): () => void };
 }
 
 export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(accessLog({ logger: options.logger, clock: options.clock, stats: options.stats, enabled: options.requestLogging }));
+  app.use(accessLog({
+    logger: options.logger,
+    clock: options.clock,
+    stats: options.stats,
+    enabled: options.requestLogging,
+    inFlight: options.inFlight,
+  }));
+  const browserAccess = corsFor(options.status.config.server.cors);
+  if (browserAccess) app.use(browserAccess);
   mountInternalRoutes(app, options.runtime);
   mountStatusRoutes(app, options.status);
   app.all("/olla/dmr/*", dmrRoutes(options.dmr));

@@ -45,11 +45,15 @@ export class Router {
     this.#policy = createPolicy(options.balancer);
   }
 
-  /** Wait, briefly, for endpoints whose first health probe has not finished (start-up). */
+  /**
+   * Wait, briefly, for endpoints whose first probe has not finished (start-up, or just added
+   * by a reload): status alone is not enough, the engines and runners are read after it.
+   */
   async ready(): Promise<void> {
-    const pending = this.#options.endpoints.filter((e) => e.status === "unknown");
+    const pending = this.#options.endpoints.filter((e) => !e.checked);
     if (pending.length === 0) return;
-    const longest = Math.max(...pending.map((e) => e.config.checkTimeoutMs)) + 100;
+    // A probe is the health check then the DMR state reads, each bounded by the check timeout.
+    const longest = 2 * Math.max(...pending.map((e) => e.config.checkTimeoutMs)) + 100;
     let timer: unknown;
     await Promise.race([
       Promise.all(pending.map((e) => e.firstCheck)),

@@ -49,6 +49,8 @@ export function makeEndpoint(name: string, spec: EndpointSpec = {}): Endpoint {
   const { status = "healthy", models = [], inFlight = 0, clock, ...config } = spec;
   const endpoint = newEndpoint(name, config, clock);
   endpoint.status = status;
+  // An endpoint with a status has had its first probe.
+  if (status !== "unknown") endpoint.markChecked();
   endpoint.inFlight = inFlight;
   setModels(endpoint, models);
   return endpoint;

@@ -349,13 +349,20 @@ describe("loadConfig() values", () => {
     expect(yamlError(ONE_ENDPOINT("    type: tgi\n")).problems[0]).toStartWith("endpoints[0].type");
   });
 
-  test("loadConfig() accepts Olla-only blocks (translators:, server.cors) with a warning each", () => {
-    const config = loadYaml(`${ONE_ENDPOINT()}translators:\n  anthropic:\n    enabled: true\nserver:\n  cors:\n    enabled: true\n`);
+  test("loadConfig() accepts Olla-only blocks (translators:, server.rate_limits) with a warning each", () => {
+    const config = loadYaml(`${ONE_ENDPOINT()}translators:\n  anthropic:\n    enabled: true\nserver:\n  rate_limits:\n    burst_size: 50\n`);
     expect(config.endpoints).toHaveLength(1);
     expect(config.warnings).toEqual([
       "translators: accepted for Olla compatibility but not used by Tureen yet",
-      "server.cors: accepted for Olla compatibility but not used by Tureen yet",
+      "server.rate_limits: accepted for Olla compatibility but not used by Tureen yet",
     ]);
+  });
+
+  test("loadConfig() validates server.cors and refuses credentials with any origin", () => {
+    const config = loadYaml(`${ONE_ENDPOINT()}server:\n  cors:\n    enabled: true\n`);
+    expect(config.server.cors).toMatchObject({ enabled: true, allowed_origins: ["*"], max_age: 300 });
+    const error = yamlError(`${ONE_ENDPOINT()}server:\n  cors:\n    enabled: true\n    allow_credentials: true\n`);
+    expect(error.message).toContain("allow_credentials cannot be combined with allowed_origins");
   });
 });
 

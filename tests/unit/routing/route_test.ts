@@ -223,13 +223,13 @@ describe("Router.candidates()", () => {
     expect(names(result!)).toEqual(["a"]);
   });
 
-  test("Router.ready() gives up waiting after the longest check timeout plus 100 ms", async () => {
+  test("Router.ready() gives up waiting after twice the longest check timeout (probe, then DMR state reads) plus 100 ms", async () => {
     const a = makeEndpoint("a", { status: "unknown", checkTimeoutMs: 500 });
     const b = makeEndpoint("b", { status: "unknown", checkTimeoutMs: 2_000 });
     const { router, clock } = setup([a, b]);
     let done = false;
     const ready = router.ready().then(() => (done = true));
-    await clock.advance(2_099);
+    await clock.advance(4_099);
     expect(done).toBe(false);
     await clock.advance(1);
     await ready;
