@@ -28,6 +28,8 @@ export interface EndpointModel {
 export class Endpoint {
   readonly config: EndpointConfig;
   readonly breaker: CircuitBreaker;
+  /** Where request paths are appended: the URL's origin, or the whole URL with preserve_path. */
+  readonly proxyBase: string;
   status: EndpointStatus = "unknown";
   lastCheckAt: number | null = null;
   nextCheckAt: number | null = null;
@@ -51,6 +53,7 @@ export class Endpoint {
   constructor(config: EndpointConfig, breaker: BreakerOptions, clock: Clock) {
     this.config = config;
     this.breaker = new CircuitBreaker(breaker, clock);
+    this.proxyBase = config.preservePath ? config.url : new URL(config.url).origin;
     this.firstCheck = new Promise((resolve) => (this.#resolveFirstCheck = resolve));
   }
 

@@ -178,13 +178,13 @@ async function tryEndpoint(request: ForwardRequest, endpoint: Endpoint, settings
   }
 }
 
-function respond(
+async function respond(
   request: ForwardRequest,
   endpoint: Endpoint,
   attempt: Extract<Attempt, { kind: "response" }>,
   attempts: string[],
   settings: ForwardSettings,
-): ForwardOutcome {
+): Promise<ForwardOutcome> {
   const { response, controller, detach } = attempt;
   const { clock, slots, passive } = settings;
   const release = () => {
@@ -206,6 +206,29 @@ function respond(
     release();
     const done = Promise.resolve({ end: "no_body" as const, bytes: 0, firstByteAt: null });
     return { response: new Response(null, { status: response.status, headers }), endpoint, attempts, done };
+  }
+  if (settings.readTimeoutMs === 0 && isSmallWholeBody(response.headers)) {
+    // A complete answer of known, small size: one native read instead of a relay stream.
+    let bytes: ArrayBuffer;
+    try {
+      bytes = await response.arrayBuffer();
+    } catch (error) {
+      release();
+      if (request.clientSignal.aborted) {
+        passive.neutral(endpoint);
+        throw new ProxyError(499, "client_closed_request", "The client closed the connection before the answer was read");
+      }
+      passive.failure(endpoint, "stream_error", "body upstream error");
+      throw new ProxyError(502, "upstream_body_error", `${endpoint.name} closed the connection while sending its answer`);
+    }
+    release();
+    const done = Promise.resolve({ end: "complete" as const, bytes: bytes.byteLength, firstByteAt: clock.now() });
+    return {
+      response: new Response(bytes, { status: response.status, statusText: response.statusText, headers }),
+      endpoint,
+      attempts,
+      done,
+    };
   }
   let firstByteAt: number | null = null;
   let settle!: (value: Awaited<ForwardOutcome["done"]>) => void;
@@ -233,6 +256,21 @@ function respond(
 }
 
 function upstreamUrl(endpoint: Endpoint, request: ForwardRequest): string {
-  const base = endpoint.config.preservePath ? endpoint.config.url : new URL(endpoint.config.url).origin;
-  return base + request.path + request.search;
+  return endpoint.proxyBase + request.path + request.search;
+}
+
+/** Answers at most this large, with a declared length, are read whole rather than relayed. */
+export const WHOLE_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The one place that decides between relaying and reading whole: event streams, NDJSON and
+ * bodies of unknown length are always relayed chunk by chunk; a small declared body is not
+ * a stream and gains nothing from a per-chunk relay.
+ */
+export function isSmallWholeBody(headers: Headers): boolean {
+  const type = headers.get("content-type") ?? "";
+  if (type.startsWith("text/event-stream") || type.includes("ndjson") || type.includes("stream+json")) return false;
+  const length = headers.get("content-length");
+  if (length === null || !/^\d+$/.test(length)) return false;
+  return Number(length) <= WHOLE_BODY_LIMIT;
 }
