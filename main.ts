@@ -3,6 +3,8 @@
  * Process entry: argv → command. Serving: config → runtime → server; SIGTERM/SIGINT drain
  * and exit, SIGHUP (and `--watch`) reload the config.
  */
+// First, before any dependency loads: see preflight.ts.
+import "./src/runtime/preflight.ts";
 import { startTureen, type Tureen } from "./src/app.ts";
 import type { Runtime } from "./src/runtime/contract.ts";
 import { type Config, ConfigError, loadConfig } from "./src/config/load.ts";

@@ -6,21 +6,6 @@
 import { readFileSync } from "node:fs";
 import type { ConnInfo, Runtime, ServeOptions } from "./contract.ts";
 
-/**
- * Bun queues fetches beyond 256 in flight (BUN_CONFIG_MAX_HTTP_REQUESTS), which would
- * silently serialise the 257th concurrent stream. The variable is read when the HTTP client
- * starts, before any script code can set it, so the process re-executes itself once with it
- * set: same PID (systemd and containers see one process), a few milliseconds at start.
- */
-const FETCH_CAP = "BUN_CONFIG_MAX_HTTP_REQUESTS";
-if (!process.env[FETCH_CAP] && typeof process.execve === "function") {
-  // A compiled binary re-adds its embedded entry point itself; `bun main.ts` needs the script path.
-  const compiled = (process.argv[1] ?? "").startsWith("/$bunfs/");
-  const args = compiled ? process.argv.slice(2) : process.argv.slice(1);
-  process.execve(process.execPath, [process.execPath, ...args], { ...process.env, [FETCH_CAP]: "65535" });
-}
-
-
 export const bunRuntime: Runtime = {
   name: "bun",
   version: Bun.version,
