@@ -11,6 +11,7 @@ import { type Config, ConfigError, loadConfig } from "./src/config/load.ts";
 import { parseArgs, USAGE } from "./src/cli/args.ts";
 import { healthcheckBaseUrl, runHealthcheck } from "./src/cli/healthcheck.ts";
 import { renderConfig } from "./src/cli/print_config.ts";
+import { batchedWriter } from "./src/log/batch.ts";
 import { createLogger } from "./src/log/logger.ts";
 import { reloadConfig, switchableLogger, watchConfigFile } from "./src/reload.ts";
 import { detectRuntime } from "./src/runtime/detect.ts";
@@ -66,11 +67,17 @@ async function healthcheckAndExit(url: string): Promise<never> {
   return runtime.exit(result.ok ? 0 : 1);
 }
 
+const stdout = batchedWriter((text) => runtime.writeStdout(text));
+/** Exit once pending log lines are written. */
+function exit(code: number): never {
+  stdout.flush();
+  return runtime.exit(code);
+}
 const makeLogger = (c: Config) =>
   createLogger({
     level: c.logging.level,
     format: c.logging.format ?? (runtime.isTerminal() ? "text" : "json"),
-    write: (line) => runtime.writeStdout(line),
+    write: stdout.write,
   });
 // Every part holds this one logger, so a reload of logging.* reaches all of them.
 const logger = switchableLogger(makeLogger(config));
@@ -86,7 +93,7 @@ const shutdown = async (signal: string) => {
       signal,
       in_flight: tureen?.inFlight,
     });
-    runtime.exit(stopping ? 1 : 0);
+    exit(stopping ? 1 : 0);
   }
   stopping = true;
   stopWatching?.();
@@ -98,7 +105,7 @@ const shutdown = async (signal: string) => {
   });
   const result = await tureen.shutdown(timeoutMs);
   logger.info("stopped", { signal, waited_ms: result.waitedMs, cut: result.cut });
-  runtime.exit(0);
+  exit(0);
 };
 runtime.onSignal("SIGINT", () => void shutdown("SIGINT"));
 runtime.onSignal("SIGTERM", () => void shutdown("SIGTERM"));
@@ -118,7 +125,7 @@ runtime.onSignal("SIGHUP", () => reload("SIGHUP"));
 
 tureen = await startTureen(config, { runtime, logger }).catch((error) => {
   logger.error("cannot listen", { host: config.server.host, port: config.server.port, error });
-  return runtime.exit(1);
+  return exit(1);
 });
 logger.info("listening", {
   url: `http://${tureen.server.hostname}:${tureen.server.port}`,
