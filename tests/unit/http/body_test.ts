@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readBodyWithin, readModelField } from "../../../src/http/body.ts";
 import { ProxyError } from "../../../src/http/errors.ts";
+import { rejection } from "../_rejection.ts";
 
 const encoder = new TextEncoder();
 
@@ -48,15 +49,6 @@ function chunkedStream(chunks: Uint8Array[]) {
   return { stream, state };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ProxyError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProxyError);
-    return error as ProxyError;
-  }
-  throw new Error("expected a ProxyError, but the promise resolved");
-}
 
 function rejectionOf(fn: () => unknown): ProxyError {
   try {

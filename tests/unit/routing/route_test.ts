@@ -6,6 +6,7 @@ import { normaliseModelRef } from "../../../src/models/dmr_names.ts";
 import { Router } from "../../../src/routing/route.ts";
 import { makeEndpoint, setModels } from "../_endpoints.ts";
 import { deferred, FakeClock, tick } from "../_fake_clock.ts";
+import { rejection } from "../_rejection.ts";
 
 interface Options {
   balancer?: BalancerName;
@@ -30,15 +31,6 @@ function setup(endpoints: Endpoint[], options: Options = {}) {
   return { router, clock, refreshes, candidates };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ProxyError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProxyError);
-    return error as ProxyError;
-  }
-  throw new Error("expected a ProxyError, but candidates() resolved");
-}
 
 const names = (list: readonly Endpoint[]) => list.map((e) => e.name);
 
