@@ -66,8 +66,10 @@ export function accessLog(options: AccessLogOptions): MiddlewareHandler<AppEnv> 
         client_ip: c.env?.remoteAddress,
         error: end?.error,
       };
-      if (end === null || end.end === "complete" || end.end === "no_body") logger.info("request", fields);
-      else logger.warn("request ended early", fields);
+      if (end !== null && end.end !== "complete" && end.end !== "no_body") logger.warn("request ended early", fields);
+      // Liveness probes (container HEALTHCHECK, load balancers) would drown the log at info.
+      else if (c.req.path === "/internal/health") logger.debug("request", fields);
+      else logger.info("request", fields);
     };
     if (record.bodyEnd) void record.bodyEnd.then(finish);
     else finish(null);
