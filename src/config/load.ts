@@ -178,8 +178,45 @@ export function validateConfig(
   if (parsed.server.rate_limits !== undefined) {
     warnings.push("server.rate_limits: accepted for Olla compatibility but not used by Tureen yet");
   }
+  const inert = NOT_ENFORCED.filter((path) => isSet(raw, path));
+  if (inert.length > 0) {
+    // Olla parses some of these and never applies them (its response_timeout); say so instead.
+    warnings.push(`accepted for Olla compatibility but not enforced by Tureen: ${inert.join(", ")}`);
+  }
   const { endpoints: _shorthand, ...rest } = parsed;
   return deepFreeze({ ...rest, endpoints, source: options.source, warnings });
+}
+
+/** Olla keys that validate but change nothing here; naming them at start beats a silent no-op. */
+export const NOT_ENFORCED = [
+  "server.read_timeout",
+  "server.read_header_timeout",
+  "server.write_timeout",
+  "server.request_limits.max_header_size",
+  "proxy.engine",
+  "proxy.profile",
+  "proxy.connection_timeout",
+  "proxy.connection_keep_alive",
+  "proxy.response_timeout",
+  "proxy.stream_buffer_size",
+  "proxy.tls_handshake_timeout",
+  "proxy.profile_filter",
+  "proxy.sticky_sessions",
+  "proxy.max_retries",
+  "proxy.retry_backoff",
+  "discovery.refresh_interval",
+  "discovery.model_discovery.concurrent_workers",
+  "discovery.model_discovery.retry_attempts",
+  "discovery.model_discovery.retry_backoff",
+] as const;
+
+function isSet(raw: Record<string, unknown>, path: string): boolean {
+  let node: unknown = raw;
+  for (const key of path.split(".")) {
+    if (typeof node !== "object" || node === null) return false;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node !== undefined;
 }
 
 /** Olla joins relative probe paths to the endpoint URL, keeping its base path. */

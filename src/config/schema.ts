@@ -89,11 +89,11 @@ const serverSchema = z.strictObject({
     .strictObject({
       /** Largest request body accepted (default 100MB); larger gets 413. */
       max_body_size: byteSize("100MB"),
-      /** Largest request head accepted (default 1MB); larger gets 431. */
+      /** Olla's header limit; accepted, not enforced (the runtime's own limit answers 431). */
       max_header_size: byteSize("1MB"),
     })
     .prefault({}),
-  /** Olla server timeouts; Tureen never cuts a streaming request on them. */
+  /** Olla server timeouts; accepted, not enforced: Tureen never cuts a streaming request on them. */
   read_timeout: duration("30s"),
   read_header_timeout: duration("10s"),
   write_timeout: duration("0s"),
@@ -126,13 +126,13 @@ const proxySchema = z.strictObject({
   profile: z.enum(["auto", "streaming", "standard"]).default("auto"),
   /** How an endpoint is chosen among those serving the model (default priority). */
   load_balancer: z.enum(["priority", "round-robin", "least-connections"]).default("priority"),
-  /** Time allowed to connect to a backend (default 30s). */
+  /** Olla's dial timeout; accepted, not enforced (fetch has no separate connect timeout). */
   connection_timeout: duration("30s"),
   /** Time allowed for a backend's response headers; covers cold model loads (default 10m, DMR's own load cap is 5m). */
   response_header_timeout: duration("10m"),
   /** Longest silence allowed between chunks of a response body; 0 disables (default 0). */
   read_timeout: duration("0s"),
-  /** Total time allowed for one request; 0 disables (default 0). */
+  /** Olla's total request time; accepted, not enforced (Olla does not enforce it either). */
   response_timeout: duration("0s"),
   /** Endpoints tried for one request before giving up (default 3). */
   max_attempts: z.number().int().min(1).max(20).default(3),

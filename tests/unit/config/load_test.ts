@@ -527,3 +527,19 @@ describe("loadConfig() outbound header safety", () => {
     expect(fromEnv.message).toContain("header Authorization contains a line break");
   });
 });
+
+describe("loadConfig() Olla keys that are not enforced", () => {
+  test("loadConfig() names every Olla key it accepts but does not enforce, in one warning", () => {
+    const config = loadYaml(
+      `${ONE_ENDPOINT()}server:\n  read_timeout: 30s\nproxy:\n  connection_timeout: 5s\n  response_timeout: 15m\n  engine: olla\n`,
+    );
+    expect(config.warnings).toContain(
+      "accepted for Olla compatibility but not enforced by Tureen: server.read_timeout, proxy.engine, proxy.connection_timeout, proxy.response_timeout",
+    );
+  });
+
+  test("loadConfig() gives no such warning for a config that does not set them", () => {
+    const config = loadYaml(ONE_ENDPOINT());
+    expect(config.warnings.some((w) => w.includes("not enforced"))).toBe(false);
+  });
+});
