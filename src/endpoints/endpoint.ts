@@ -28,7 +28,7 @@ export interface EndpointModel {
 export class Endpoint {
   readonly config: EndpointConfig;
   readonly breaker: CircuitBreaker;
-  /** Where request paths are appended: the URL's origin, or the whole URL with preserve_path. */
+  /** Where DMR paths (inference, preload, state reads) are appended: the URL's origin, or the whole URL with preserve_path. */
   readonly proxyBase: string;
   status: EndpointStatus = "unknown";
   lastCheckAt: number | null = null;

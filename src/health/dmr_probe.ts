@@ -24,7 +24,7 @@ export class DmrProbe {
 
   /** Engines and model formats: rarely change, read with the model list. */
   async readInventory(endpoint: Endpoint, timeoutMs: number): Promise<void> {
-    const base = new URL(endpoint.config.url).origin;
+    const base = endpoint.proxyBase;
     const [engines, formats] = await Promise.all([
       this.#json(endpoint, `${base}/engines/status`, timeoutMs),
       this.#json(endpoint, `${base}/models`, timeoutMs),
@@ -40,7 +40,7 @@ export class DmrProbe {
 
   /** Loaded and loading runners: change with traffic, read on every probe. */
   async readRunners(endpoint: Endpoint, timeoutMs: number): Promise<void> {
-    const base = new URL(endpoint.config.url).origin;
+    const base = endpoint.proxyBase;
     const body = await this.#json(endpoint, `${base}/engines/ps`, timeoutMs);
     if (body === undefined) return;
     this.#apply(endpoint, "/engines/ps", () => {

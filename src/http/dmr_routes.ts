@@ -36,7 +36,8 @@ export function dmrRoutes(options: DmrRoutesOptions): Handler<AppEnv> {
       await options.router.ready();
       return c.json({ object: "list", data: listModels(options.endpoints, DMR_PROFILE.modelListRoutes.get(sub)!) });
     }
-    if (c.req.method !== "POST" || !DMR_PROFILE.inferenceRoutes.has(sub)) throw notProxied(c.req.method, path);
+    const route = c.req.method === "POST" ? DMR_PROFILE.inferenceRoutes.get(sub) : undefined;
+    if (!route) throw notProxied(c.req.method, path);
     // Cold loads hold a request silent for minutes; the runtime must not cut it.
     c.env?.disableIdleTimeout();
     const record = c.get("record");
@@ -44,7 +45,6 @@ export function dmrRoutes(options: DmrRoutesOptions): Handler<AppEnv> {
     const requested = readModelField(body);
     const key = normaliseModelRef(requested);
     record.model = displayModelName(key);
-    const route = DMR_PROFILE.inferenceRoutes.get(sub)!;
     const mode = route.kind === "embeddings" ? "embedding" : "completion";
     const candidates = await options.router.candidates(key, requested, { engine: route.engine, mode });
     const outcome = await forward({

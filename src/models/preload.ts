@@ -48,7 +48,7 @@ export class Preloader {
       const headers = new Headers(endpoint.config.headers as Array<[string, string]>);
       headers.set("content-type", "application/json");
       headers.set("x-preload-only", "true");
-      const response = await this.#options.fetch(new URL(endpoint.config.url).origin + path, {
+      const response = await this.#options.fetch(endpoint.proxyBase + path, {
         method: "POST",
         headers,
         body: JSON.stringify(body),
