@@ -24,6 +24,8 @@ export interface EndpointConfig {
   readonly preservePath: boolean;
   /** Requests allowed at once; more wait in the queue. null means no cap. */
   readonly maxConcurrentRequests: number | null;
+  /** Serves Anthropic Messages natively; false means /olla/anthropic/ translates for it. */
+  readonly anthropicSupport: boolean;
 }
 
 export type Config = Readonly<Omit<RawConfig, "endpoints">> & {
@@ -166,6 +168,7 @@ export function validateConfig(
       headers,
       preservePath: input.preserve_path,
       maxConcurrentRequests: input.max_concurrent_requests ?? null,
+      anthropicSupport: input.anthropic_support ?? true,
     });
   }
   if (problems.length > 0) throw new ConfigError(label, problems);

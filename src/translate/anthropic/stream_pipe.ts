@@ -20,7 +20,7 @@ export interface PipeOptions {
   readonly messageId: string;
   readonly upstream: Promise<Upstream>;
   readonly clock: Clock;
-  /** Silence after which a `ping` is sent (15 s in production). */
+  /** Silence after which a `ping` is sent (15 s by default); 0 sends none after the first. */
   readonly pingIntervalMs: number;
   /** Called once when the client stream ends, however it ends. */
   readonly onEnd?: (end: "complete" | "error" | "client_closed") => void;
@@ -46,7 +46,7 @@ export function anthropicEventStream(options: PipeOptions): ReadableStream<Uint8
     if (closed || text === "") return;
     controller.enqueue(encoder.encode(text));
     clock.clearTimeout(timer);
-    timer = clock.setTimeout(() => write(writer.ping()), options.pingIntervalMs);
+    if (options.pingIntervalMs > 0) timer = clock.setTimeout(() => write(writer.ping()), options.pingIntervalMs);
   };
   const fail = (type: string, message: string) => {
     write(writer.error(type, message));
