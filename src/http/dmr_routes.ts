@@ -9,11 +9,12 @@ import type { Endpoint } from "../endpoints/endpoint.ts";
 import { listModels } from "../models/catalog.ts";
 import { displayModelName, normaliseModelRef } from "../models/dmr_names.ts";
 import { DMR_PROFILE } from "../profiles/dmr.ts";
-import { forward, type ForwardSettings } from "../proxying/forward.ts";
+import type { ForwardSettings } from "../proxying/forward.ts";
 import type { Router } from "../routing/route.ts";
 import { readBodyWithin, readModelField } from "./body.ts";
 import type { AppEnv } from "./context.ts";
 import { ProxyError } from "./errors.ts";
+import { forwardFor, searchOf } from "./model_proxy.ts";
 
 export interface DmrRoutesOptions {
   readonly endpoints: readonly Endpoint[];
@@ -24,7 +25,7 @@ export interface DmrRoutesOptions {
 
 const PREFIX = `/olla/${DMR_PROFILE.prefix}`;
 /** `..`, encoded dots or slashes, and backslashes never name a seed route. */
-const SUSPICIOUS_PATH = /\.\.|%2e|%2f|%5c|\\|\/\//i;
+export const SUSPICIOUS_PATH = /\.\.|%2e|%2f|%5c|\\|\/\//i;
 
 export function dmrRoutes(options: DmrRoutesOptions): Handler<AppEnv> {
   return async function dmrRoute(c) {
@@ -38,8 +39,6 @@ export function dmrRoutes(options: DmrRoutesOptions): Handler<AppEnv> {
     }
     const route = c.req.method === "POST" ? DMR_PROFILE.inferenceRoutes.get(sub) : undefined;
     if (!route) throw notProxied(c.req.method, path);
-    // Cold loads hold a request silent for minutes; the runtime must not cut it.
-    c.env?.disableIdleTimeout();
     const record = c.get("record");
     const body = await readBodyWithin(raw, options.maxBodySize);
     const requested = readModelField(body);
@@ -47,21 +46,7 @@ export function dmrRoutes(options: DmrRoutesOptions): Handler<AppEnv> {
     record.model = displayModelName(key);
     const mode = route.kind === "embeddings" ? "embedding" : "completion";
     const candidates = await options.router.candidates(key, requested, { engine: route.engine, mode });
-    const outcome = await forward({
-      requestId: record.id,
-      path: sub,
-      search: searchOf(raw.url),
-      body,
-      headers: raw.headers,
-      clientIp: c.env?.remoteAddress ?? "",
-      clientSignal: raw.signal,
-      model: record.model,
-      startedAt: record.startedAt,
-      onAttempt: (endpoint) => endpoint.dmr.trackRequest(key, mode),
-    }, candidates, options.forwarding);
-    record.endpoint = outcome.endpoint?.name;
-    record.attempts = outcome.attempts;
-    record.bodyEnd = outcome.done;
+    const outcome = await forwardFor(c, options.forwarding, { path: sub, search: searchOf(raw.url), body, key, mode }, candidates);
     return outcome.response;
   };
 }
@@ -77,13 +62,9 @@ function notProxied(method: string, path: string): ProxyError {
 }
 
 /** The path as the client sent it, before any URL normalisation could hide `..`. */
-function rawPath(url: string): string {
+export function rawPath(url: string): string {
   const start = url.indexOf("/", url.indexOf("//") + 2);
   const query = url.indexOf("?", start);
   return query === -1 ? url.slice(start) : url.slice(start, query);
 }
 
-function searchOf(url: string): string {
-  const query = url.indexOf("?");
-  return query === -1 ? "" : url.slice(query);
-}
