@@ -95,6 +95,24 @@ export async function startTureen(config: Config, options: StartOptions): Promis
     clock,
     refreshModels: () => health.refreshModels(),
   });
+  const dmrRouting = {
+    endpoints,
+    router,
+    maxBodySize: config.server.request_limits.max_body_size,
+    forwarding: {
+      fetch: runtime.fetch,
+      fetchDecompresses: runtime.fetchDecompresses,
+      clock,
+      logger,
+      responseHeaderTimeoutMs: headerTimeoutMs,
+      readTimeoutMs: proxy.read_timeout,
+      retryStatuses: new Set(proxy.retry_on_status),
+      maxAttempts: proxy.max_attempts,
+      backendType: DMR_PROFILE.type,
+      slots,
+      passive,
+    },
+  };
   const app = createHttpApp({
     logger,
     clock,
@@ -103,23 +121,12 @@ export async function startTureen(config: Config, options: StartOptions): Promis
     stats,
     runtime,
     status: { endpoints, stats, slots, config, clock },
-    dmr: {
-      endpoints,
-      router,
-      maxBodySize: config.server.request_limits.max_body_size,
-      forwarding: {
-        fetch: runtime.fetch,
-        fetchDecompresses: runtime.fetchDecompresses,
-        clock,
-        logger,
-        responseHeaderTimeoutMs: headerTimeoutMs,
-        readTimeoutMs: proxy.read_timeout,
-        retryStatuses: new Set(proxy.retry_on_status),
-        maxAttempts: proxy.max_attempts,
-        backendType: DMR_PROFILE.type,
-        slots,
-        passive,
-      },
+    dmr: dmrRouting,
+    anthropic: {
+      ...dmrRouting,
+      clock,
+      modelMap: config.anthropic.model_map,
+      pingIntervalMs: config.anthropic.ping_interval,
     },
   });
   health.start();

@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
 import { accessLog } from "./access_log.ts";
+import { type AnthropicRoutesOptions, mountAnthropicRoutes } from "./anthropic_routes.ts";
 import { corsFor } from "./cors.ts";
 import type { AppEnv } from "./context.ts";
 import { dmrRoutes, type DmrRoutesOptions } from "./dmr_routes.ts";
@@ -22,6 +23,7 @@ export interface HttpAppOptions {
   readonly status: StatusRoutesOptions;
   readonly runtime: { name: string; version: string };
   readonly dmr: DmrRoutesOptions;
+  readonly anthropic: AnthropicRoutesOptions;
   /** Counts unfinished requests for graceful shutdown (src/in_flight.ts). */
   readonly inFlight?: { begin(): () => void };
 }
@@ -39,6 +41,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
   if (browserAccess) app.use(browserAccess);
   mountInternalRoutes(app, options.runtime);
   mountStatusRoutes(app, options.status);
+  mountAnthropicRoutes(app, options.anthropic);
   app.all("/olla/dmr/*", dmrRoutes(options.dmr));
   app.notFound((c) =>
     new ProxyError(
