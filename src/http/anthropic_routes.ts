@@ -42,7 +42,8 @@ type Route = { readonly native: "preferred" | "only"; readonly countTokens: bool
 export function mountAnthropicRoutes(app: App, options: AnthropicRoutesOptions): void {
   const messages = (route: Route) => anthropicErrors(messagesHandler(options, route));
   // Claude Code probes its base URL at start-up.
-  app.on("HEAD", ["/olla/anthropic", "/olla/anthropic/"], (c) => c.body(null, 200));
+  // (Hono answers HEAD with the GET route.)
+  app.get("/olla/anthropic", (c) => c.body(null, 200));
   app.post("/olla/anthropic/v1/messages", messages({ native: "preferred", countTokens: false }));
   app.post("/olla/anthropic/v1/messages/count_tokens", messages({ native: "preferred", countTokens: true }));
   app.get("/olla/anthropic/v1/models", anthropicErrors(modelsHandler(options)));

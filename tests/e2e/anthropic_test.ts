@@ -1,0 +1,149 @@
+/**
+ * Anthropic routes over the wire, where the SDK hides what matters: pings while a backend
+ * cold-loads, errors after the 200 as `error` events, backend wording kept, Claude Code's
+ * probe and `?beta=true`, client disconnects reaching the backend.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type DmrApisEmulator, startDmrApis } from "../emulators/dmr_apis.ts";
+import { dmrConfig, type ServerUnderTest, startServer } from "../_server.ts";
+import { parseEvents } from "../unit/translate/anthropic/_events.ts";
+
+let native: DmrApisEmulator;
+let chatOnly: DmrApisEmulator;
+let server: ServerUnderTest;
+
+beforeAll(async () => {
+  native = await startDmrApis({ models: [{ tag: "docker.io/ai/smollm2:latest" }] });
+  chatOnly = await startDmrApis({ anthropic: false, models: [{ tag: "docker.io/ai/qwen3:latest" }] });
+  server = await startServer(
+    dmrConfig([
+      { url: native.url, name: "native", check_interval: "250ms", check_timeout: "200ms" },
+      { url: chatOnly.url, name: "chat-only", anthropic_support: false, check_interval: "250ms", check_timeout: "200ms" },
+    ], { anthropic: { ping_interval: "100ms", model_map: { "claude-*": "ai/qwen3" } } }),
+  );
+  await server.waitForLog((l) => l.msg === "endpoint healthy" && l.endpoint === "chat-only");
+  await server.waitForLog((l) => l.msg === "endpoint healthy" && l.endpoint === "native");
+}, 30_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await native?.stop();
+  await chatOnly?.stop();
+});
+
+function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${server.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "anthropic-version": "2023-06-01", ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+const ask = (model: string, extra: Record<string, unknown> = {}) => ({
+  model,
+  max_tokens: 32,
+  messages: [{ role: "user", content: "hi" }],
+  ...extra,
+});
+
+describe("translation stream", () => {
+  test("sends message_start and ping at once, then pings while the backend cold-loads", async () => {
+    chatOnly.inner.unloadAll();
+    chatOnly.inner.options.loadDelayMs = 450;
+    try {
+      const response = await post("/olla/anthropic/v1/messages", ask("claude-sonnet-4-5", { stream: true }));
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toStartWith("text/event-stream");
+      const events = parseEvents(await response.text());
+      const firstContent = events.findIndex((e) => e.event === "content_block_start");
+      expect(events[0]!.event).toBe("message_start");
+      expect(events[1]!.event).toBe("ping");
+      // 450 ms of silence at a 100 ms ping interval.
+      expect(events.slice(0, firstContent).filter((e) => e.event === "ping").length).toBeGreaterThanOrEqual(3);
+      expect(events.at(-1)!.event).toBe("message_stop");
+    } finally {
+      chatOnly.inner.options.loadDelayMs = 0;
+    }
+  });
+
+  test("a failed load after the 200 is an error event with DMR's wording", async () => {
+    chatOnly.inner.unloadAll();
+    chatOnly.inner.options.failLoad = "llama.cpp terminated unexpectedly";
+    try {
+      const streamed = parseEvents(await (await post("/olla/anthropic/v1/messages", ask("claude-sonnet-4-5", { stream: true }))).text());
+      expect(streamed.at(-1)!.event).toBe("error");
+      expect(streamed.at(-1)!.data.error.message).toContain("llama.cpp terminated unexpectedly");
+      const plain = await post("/olla/anthropic/v1/messages", ask("claude-sonnet-4-5"));
+      expect(plain.status).toBe(500);
+      const body = await plain.json();
+      expect(body.type).toBe("error");
+      expect(body.error.type).toBe("api_error");
+      expect(body.error.message).toContain("unable to load runner");
+    } finally {
+      chatOnly.inner.options.failLoad = null;
+    }
+  });
+
+  test("llama.cpp's context overflow comes back as 'prompt is too long'", async () => {
+    const response = await post("/olla/anthropic/v1/messages", ask("claude-sonnet-4-5", { max_tokens: 200_000 }));
+    expect(response.status).toBe(400);
+    const body = await response.json();
+    expect(body.error).toMatchObject({ type: "invalid_request_error" });
+    expect(body.error.message).toMatch(/^prompt is too long: \d+ tokens > \d+ maximum$/);
+  });
+
+  test("a client that leaves mid-stream aborts the backend request", async () => {
+    chatOnly.inner.options.chunkDelayMs = 200;
+    try {
+      const response = await post("/olla/anthropic/v1/messages", ask("claude-sonnet-4-5", { stream: true }));
+      const reader = response.body!.getReader();
+      await reader.read();
+      await reader.cancel();
+      await chatOnly.inner.waitForAbort("/chat/completions", 3_000);
+    } finally {
+      chatOnly.inner.options.chunkDelayMs = 0;
+    }
+  });
+});
+
+describe("passthrough and routes", () => {
+  test("Claude Code's ?beta=true path and the stream reach DMR's native route untouched", async () => {
+    const response = await post("/olla/anthropic/v1/messages?beta=true", ask("ai/smollm2", { stream: true, future_field: { x: 1 } }), {
+      "anthropic-beta": "context-1m-2025-08-07",
+    });
+    expect(response.headers.get("x-olla-mode")).toBe("passthrough");
+    const events = parseEvents(await response.text());
+    expect(events[0]!.event).toBe("message_start");
+    const sent = native.requests.at(-1)!;
+    expect(sent.path).toBe("/anthropic/v1/messages");
+    expect(sent.search).toBe("?beta=true");
+    expect(sent.headers["anthropic-beta"]).toBe("context-1m-2025-08-07");
+    expect(JSON.parse(new TextDecoder().decode(sent.body)).future_field).toEqual({ x: 1 });
+  });
+
+  test("/olla/dmr/anthropic/v1/messages[/count_tokens] pass through to DMR", async () => {
+    const messages = await post("/olla/dmr/anthropic/v1/messages", ask("ai/smollm2"));
+    expect(messages.status).toBe(200);
+    expect((await messages.json()).type).toBe("message");
+    const count = await post("/olla/dmr/anthropic/v1/messages/count_tokens", ask("ai/smollm2"));
+    expect(await count.json()).toEqual({ input_tokens: expect.any(Number) });
+    expect(native.requests.at(-1)!.path).toBe("/anthropic/v1/messages/count_tokens");
+  });
+
+  test("Claude Code's HEAD probe answers 200; unknown Anthropic paths are Anthropic 404s", async () => {
+    expect((await fetch(`${server.url}/olla/anthropic`, { method: "HEAD" })).status).toBe(200);
+    const missing = await fetch(`${server.url}/olla/anthropic/v1/complete`, { method: "POST", body: "{}" });
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error.type).toBe("not_found_error");
+  });
+
+  test("bad JSON and a missing model are Anthropic 400s that never reach a backend", async () => {
+    const before = native.requests.length + chatOnly.requests.length;
+    const bad = await fetch(`${server.url}/olla/anthropic/v1/messages`, { method: "POST", body: "{nope" });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
+    const noModel = await post("/olla/anthropic/v1/messages", { max_tokens: 5, messages: [] });
+    expect(noModel.status).toBe(400);
+    expect(native.requests.length + chatOnly.requests.length).toBe(before);
+  });
+});
