@@ -16,6 +16,7 @@ import { Preloader } from "./models/preload.ts";
 import { createHttpApp } from "./http/app.ts";
 import type { Logger } from "./log/logger.ts";
 import { DMR_PROFILE } from "./profiles/dmr.ts";
+import { ResponseAffinity } from "./routing/response_affinity.ts";
 import { Router } from "./routing/route.ts";
 import { planEndpoints, type ReloadSummary, settingsNeedingRestart } from "./reload.ts";
 import type { RunningServer, Runtime } from "./runtime/contract.ts";
@@ -122,6 +123,14 @@ export async function startTureen(config: Config, options: StartOptions): Promis
     runtime,
     status: { endpoints, stats, slots, config, clock },
     dmr: dmrRouting,
+    responses: {
+      ...dmrRouting,
+      affinity: new ResponseAffinity({
+        clock,
+        maxEntries: config.responses.affinity_max_entries,
+        ttlMs: config.responses.affinity_ttl,
+      }),
+    },
     anthropic: {
       ...dmrRouting,
       clock,

@@ -12,6 +12,7 @@ import type { AppEnv } from "./context.ts";
 import { dmrRoutes, type DmrRoutesOptions } from "./dmr_routes.ts";
 import { ProxyError } from "./errors.ts";
 import { mountInternalRoutes } from "./internal_routes.ts";
+import { responsesRoutes, type ResponsesRoutesOptions } from "./responses_routes.ts";
 import { mountStatusRoutes, type StatusRoutesOptions } from "./status_routes.ts";
 import type { Stats } from "../metrics/stats.ts";
 
@@ -24,6 +25,7 @@ export interface HttpAppOptions {
   readonly runtime: { name: string; version: string };
   readonly dmr: DmrRoutesOptions;
   readonly anthropic: AnthropicRoutesOptions;
+  readonly responses: ResponsesRoutesOptions;
   /** Counts unfinished requests for graceful shutdown (src/in_flight.ts). */
   readonly inFlight?: { begin(): () => void };
 }
@@ -42,6 +44,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
   mountInternalRoutes(app, options.runtime);
   mountStatusRoutes(app, options.status);
   mountAnthropicRoutes(app, options.anthropic);
+  app.all("/olla/dmr/engines/*", responsesRoutes(options.responses));
   app.all("/olla/dmr/*", dmrRoutes(options.dmr));
   app.notFound((c) =>
     new ProxyError(

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type DmrApisEmulator, startDmrApis } from "../emulators/dmr_apis.ts";
 import { dmrConfig, type ServerUnderTest, startServer } from "../_server.ts";
-import { parseEvents } from "../unit/translate/anthropic/_events.ts";
+import { parseEvents } from "../unit/translate/_events.ts";
 
 let native: DmrApisEmulator;
 let chatOnly: DmrApisEmulator;

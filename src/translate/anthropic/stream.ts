@@ -14,7 +14,7 @@
  *   `message_delta` (stop reason, cumulative usage) and `message_stop` come at the end.
  */
 import { anthropicUsage, type AnthropicUsage, reasoningOf, stopReason } from "./response.ts";
-import { frame } from "./sse.ts";
+import { frame } from "../sse.ts";
 import type { ToolNames } from "./tool_names.ts";
 
 // deno-lint-ignore no-explicit-any

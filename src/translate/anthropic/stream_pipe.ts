@@ -7,7 +7,7 @@
  * wrong later, before or during the backend's stream, is an `error` event.
  */
 import type { Clock } from "../../clock.ts";
-import { SseDataDecoder } from "./sse.ts";
+import { SseDataDecoder } from "../sse.ts";
 import type { MessageStreamWriter } from "./stream.ts";
 
 /** What the backend call came to. */

@@ -4,7 +4,7 @@ import { anthropicEventStream, type Upstream } from "../../../../src/translate/a
 import { MessageStreamWriter } from "../../../../src/translate/anthropic/stream.ts";
 import { ToolNames } from "../../../../src/translate/anthropic/tool_names.ts";
 import { FakeClock, tick } from "../../_fake_clock.ts";
-import { chunk, parseEvents } from "./_events.ts";
+import { chunk, parseEvents } from "../_events.ts";
 
 const PING_MS = 15_000;
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { MessageStreamWriter } from "../../../../src/translate/anthropic/stream.ts";
 import { ToolNames } from "../../../../src/translate/anthropic/tool_names.ts";
-import { chunk, parseEvents } from "./_events.ts";
+import { chunk, parseEvents } from "../_events.ts";
 
 function run(chunks: Array<Record<string, unknown>>, names = new ToolNames()) {
   const writer = new MessageStreamWriter("claude-sonnet-4-5", names);
