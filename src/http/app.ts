@@ -12,6 +12,7 @@ import type { AppEnv } from "./context.ts";
 import { dmrRoutes, type DmrRoutesOptions } from "./dmr_routes.ts";
 import { ProxyError } from "./errors.ts";
 import { mountInternalRoutes } from "./internal_routes.ts";
+import { mountRerankRoutes } from "./rerank_routes.ts";
 import { responsesRoutes, type ResponsesRoutesOptions } from "./responses_routes.ts";
 import { mountStatusRoutes, type StatusRoutesOptions } from "./status_routes.ts";
 import type { Stats } from "../metrics/stats.ts";
@@ -45,13 +46,14 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
   mountStatusRoutes(app, options.status);
   mountAnthropicRoutes(app, options.anthropic);
   app.all("/olla/dmr/engines/*", responsesRoutes(options.responses));
+  mountRerankRoutes(app, options.dmr);
   app.all("/olla/dmr/*", dmrRoutes(options.dmr));
   app.notFound((c) =>
     new ProxyError(
       404,
       "route_not_found",
       `${c.req.method} ${c.req.path} is not a Tureen route: inference lives under /olla/dmr/engines/v1/, ` +
-        "health at /internal/health",
+        "Anthropic Messages under /olla/anthropic/v1/, health at /internal/health",
     ).toResponse()
   );
   app.onError((error, c) => {

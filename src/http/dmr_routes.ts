@@ -56,7 +56,8 @@ function notProxied(method: string, path: string): ProxyError {
     404,
     "route_not_found",
     `${method} ${path} is not a Docker Model Runner inference route: Tureen forwards only ` +
-      "POST /olla/dmr/engines[/llama.cpp|/vllm]/v1/{chat/completions,completions,embeddings} " +
+      "POST /olla/dmr/engines[/llama.cpp|/vllm]/v1/{chat/completions,completions,embeddings,responses}, " +
+      "/olla/dmr/{rerank,score}, /olla/dmr/anthropic/v1/messages " +
       "and answers GET /olla/dmr/engines[/llama.cpp|/vllm]/v1/models",
   );
 }
