@@ -7,13 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Anthropic, { APIError, BadRequestError, NotFoundError } from "@anthropic-ai/sdk";
-import { type DmrApisEmulator, startDmrApis } from "../emulators/dmr_apis.ts";
-import { dmrConfig, type ServerUnderTest, startServer } from "../_server.ts";
-import { SETUP_TIMEOUT_MS, TEXT } from "./_setup.ts";
+import type { DmrApisEmulator } from "../emulators/dmr_apis.ts";
+import { type AnthropicStack, rejection, SETUP_TIMEOUT_MS, startAnthropicStack, TEXT } from "./_setup.ts";
 
+let stack: AnthropicStack;
 let native: DmrApisEmulator;
 let chatOnly: DmrApisEmulator;
-let server: ServerUnderTest;
 let client: Anthropic;
 
 const IMAGE = { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } as const;
@@ -24,39 +23,16 @@ const WEATHER_TOOL = {
 };
 
 beforeAll(async () => {
-  native = await startDmrApis({ models: [{ tag: "docker.io/ai/smollm2:latest" }] });
-  chatOnly = await startDmrApis({ anthropic: false, models: [{ tag: "docker.io/ai/qwen3:latest" }] });
-  server = await startServer(
-    dmrConfig([
-      { url: native.url, name: "native", check_interval: "250ms", check_timeout: "200ms" },
-      { url: chatOnly.url, name: "chat-only", anthropic_support: false, check_interval: "250ms", check_timeout: "200ms" },
-    ], {
-      logging: { level: "info" },
-      anthropic: {
-        model_map: { "claude-haiku-4-5": "ai/smollm2", "claude-*haiku*": "ai/smollm2", "claude-sonnet-*": "ai/qwen3" },
-      },
-    }),
-  );
-  await server.waitForLog((l) => l.msg === "endpoint healthy" && l.endpoint === "native");
-  await server.waitForLog((l) => l.msg === "endpoint healthy" && l.endpoint === "chat-only");
-  client = new Anthropic({ baseURL: `${server.url}/olla/anthropic`, apiKey: "not-needed", maxRetries: 0 });
+  stack = await startAnthropicStack({
+    model_map: { "claude-haiku-4-5": "ai/smollm2", "claude-*haiku*": "ai/smollm2", "claude-sonnet-*": "ai/qwen3" },
+  });
+  ({ native, chatOnly } = stack);
+  client = new Anthropic({ baseURL: `${stack.server.url}/olla/anthropic`, apiKey: "not-needed", maxRetries: 0 });
 }, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {
-  await server?.stop();
-  await native?.stop();
-  await chatOnly?.stop();
+  await stack?.stop();
 });
-
-/** The rejection of `promise`, failing the test if it resolves. */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the call to fail, but it succeeded");
-}
 
 const lastFront = (emulator: DmrApisEmulator) => {
   const hit = emulator.requests.at(-1)!;

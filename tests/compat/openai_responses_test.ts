@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI, { NotFoundError } from "openai";
 import { type DmrApisEmulator, startDmrApis } from "../emulators/dmr_apis.ts";
 import { dmrConfig, type ServerUnderTest, startServer } from "../_server.ts";
-import { CHAT_MODEL, SETUP_TIMEOUT_MS, TEXT } from "./_setup.ts";
+import { CHAT_MODEL, rejection, SETUP_TIMEOUT_MS, TEXT } from "./_setup.ts";
 
 let first: DmrApisEmulator;
 let second: DmrApisEmulator;
@@ -37,15 +37,6 @@ afterAll(async () => {
 
 /** Which emulator holds a response id. */
 const holderOf = (id: string) => (first.responses.has(id) ? "first" : second.responses.has(id) ? "second" : null);
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the call to fail, but it succeeded");
-}
 
 describe("openai SDK: Responses API with endpoint affinity", () => {
   test("every follow-up with previous_response_id lands on the instance that holds the conversation", async () => {

@@ -4,31 +4,23 @@
  * probe and `?beta=true`, client disconnects reaching the backend.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type DmrApisEmulator, startDmrApis } from "../emulators/dmr_apis.ts";
-import { dmrConfig, type ServerUnderTest, startServer } from "../_server.ts";
+import { type AnthropicStack, SETUP_TIMEOUT_MS, startAnthropicStack } from "../compat/_setup.ts";
+import type { DmrApisEmulator } from "../emulators/dmr_apis.ts";
+import type { ServerUnderTest } from "../_server.ts";
 import { parseEvents } from "../unit/translate/_events.ts";
 
+let stack: AnthropicStack;
 let native: DmrApisEmulator;
 let chatOnly: DmrApisEmulator;
 let server: ServerUnderTest;
 
 beforeAll(async () => {
-  native = await startDmrApis({ models: [{ tag: "docker.io/ai/smollm2:latest" }] });
-  chatOnly = await startDmrApis({ anthropic: false, models: [{ tag: "docker.io/ai/qwen3:latest" }] });
-  server = await startServer(
-    dmrConfig([
-      { url: native.url, name: "native", check_interval: "250ms", check_timeout: "200ms" },
-      { url: chatOnly.url, name: "chat-only", anthropic_support: false, check_interval: "250ms", check_timeout: "200ms" },
-    ], { anthropic: { ping_interval: "100ms", model_map: { "claude-*": "ai/qwen3" } } }),
-  );
-  await server.waitForLog((l) => l.msg === "endpoint healthy" && l.endpoint === "chat-only");
-  await server.waitForLog((l) => l.msg === "endpoint healthy" && l.endpoint === "native");
-}, 30_000);
+  stack = await startAnthropicStack({ ping_interval: "100ms", model_map: { "claude-*": "ai/qwen3" } });
+  ({ native, chatOnly, server } = stack);
+}, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {
-  await server?.stop();
-  await native?.stop();
-  await chatOnly?.stop();
+  await stack?.stop();
 });
 
 function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
