@@ -13,7 +13,7 @@ import { dmrRoutes, type DmrRoutesOptions } from "./dmr_routes.ts";
 import { ProxyError } from "./errors.ts";
 import { mountInternalRoutes } from "./internal_routes.ts";
 import { mountRerankRoutes } from "./rerank_routes.ts";
-import { responsesRoutes, type ResponsesRoutesOptions } from "./responses_routes.ts";
+import { mountResponsesRoutes, type ResponsesRoutesOptions } from "./responses_routes.ts";
 import { mountStatusRoutes, type StatusRoutesOptions } from "./status_routes.ts";
 import type { Stats } from "../metrics/stats.ts";
 
@@ -45,7 +45,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
   mountInternalRoutes(app, options.runtime);
   mountStatusRoutes(app, options.status);
   mountAnthropicRoutes(app, options.anthropic);
-  app.all("/olla/dmr/engines/*", responsesRoutes(options.responses));
+  mountResponsesRoutes(app, options.responses);
   mountRerankRoutes(app, options.dmr);
   app.all("/olla/dmr/*", dmrRoutes(options.dmr));
   app.notFound((c) =>

@@ -16,7 +16,7 @@ import { tapEvents } from "../proxying/event_tap.ts";
 import type { ForwardOutcome } from "../proxying/forward.ts";
 import type { Holder, ResponseAffinity } from "../routing/response_affinity.ts";
 import { readBodyWithin, readModelField } from "./body.ts";
-import type { AppEnv } from "./context.ts";
+import type { App, AppEnv } from "./context.ts";
 import type { DmrRoutesOptions } from "./dmr_routes.ts";
 import { ProxyError } from "./errors.ts";
 import { forwardFor, searchOf } from "./model_proxy.ts";
@@ -25,40 +25,58 @@ export interface ResponsesRoutesOptions extends DmrRoutesOptions {
   readonly affinity: ResponseAffinity;
 }
 
-const ROUTE = /^\/olla\/dmr(\/engines(?:\/(llama\.cpp|vllm))?\/v1\/responses(?:\/([A-Za-z0-9_.:-]+)(\/input_items)?)?)$/;
+const ENGINE_PREFIXES = ["/engines", "/engines/llama.cpp", "/engines/vllm"] as const;
+/** DMR's ids are `resp_<hex>`; anything with other characters names no response. */
+const RESPONSE_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/;
 const decoder = new TextDecoder();
 
-/** Handles the Responses paths; anything else goes on to the next handler. */
-export function responsesRoutes(options: ResponsesRoutesOptions): Handler<AppEnv> {
-  return async function responsesRoute(c, next) {
-    const match = ROUTE.exec(c.req.path);
-    const method = c.req.method;
-    if (!match) return next();
-    const [, path, engine, id, items] = match as unknown as [string, string, string | undefined, string | undefined, string | undefined];
+/** Mounted path by path (no wildcard), so the chat hot path never runs through these handlers. */
+export function mountResponsesRoutes(app: App, options: ResponsesRoutesOptions): void {
+  for (const prefix of ENGINE_PREFIXES) {
+    const path = `${prefix}/v1/responses`;
+    const engine = prefix === "/engines" ? null : prefix.slice("/engines/".length);
+    app.post(`/olla/dmr${path}`, create(options, path, engine));
+    app.get(`/olla/dmr${path}/:id`, stored(options, path, "GET", ""));
+    app.delete(`/olla/dmr${path}/:id`, stored(options, path, "DELETE", ""));
+    app.get(`/olla/dmr${path}/:id/input_items`, stored(options, path, "GET", "/input_items"));
+  }
+}
+
+function create(options: ResponsesRoutesOptions, path: string, engine: string | null): Handler<AppEnv> {
+  return async function createResponse(c) {
     const raw = c.req.raw;
-    if (id === undefined && method === "POST") {
-      const body = await readBodyWithin(raw, options.maxBodySize);
-      const requested = readModelField(body);
-      const key = normaliseModelRef(requested);
-      c.get("record").model = displayModelName(key);
-      const previous = previousResponseId(body);
-      const holder = previous === null ? null : options.affinity.lookup(previous);
-      const candidates = holder
-        ? [holderEndpoint(options.endpoints, holder, previous!, 409)]
-        : await options.router.candidates(key, requested, { engine: engine ?? null, mode: "completion" });
-      const outcome = await forwardFor(c, options.forwarding, { path, search: searchOf(raw.url), body, key, mode: "completion" }, candidates);
-      return remember(outcome, options.affinity);
-    }
-    if (id !== undefined && (method === "GET" || (method === "DELETE" && !items))) {
-      const holder = options.affinity.lookup(id);
-      if (!holder) throw unknownResponse(id);
-      const endpoint = holderEndpoint(options.endpoints, holder, id, 404);
-      const request = { method, path, search: searchOf(raw.url), body: new Uint8Array(0), key: null, mode: "completion" } as const;
-      const outcome = await forwardFor(c, options.forwarding, request, [endpoint]);
-      if (method === "DELETE" && outcome.response.ok) options.affinity.forget(id);
-      return outcome.response;
-    }
-    return next();
+    const body = await readBodyWithin(raw, options.maxBodySize);
+    const requested = readModelField(body);
+    const key = normaliseModelRef(requested);
+    c.get("record").model = displayModelName(key);
+    const previous = previousResponseId(body);
+    const holder = previous === null ? null : options.affinity.lookup(previous);
+    const candidates = holder
+      ? [holderEndpoint(options.endpoints, holder, previous!, 409)]
+      : await options.router.candidates(key, requested, { engine, mode: "completion" });
+    const outcome = await forwardFor(c, options.forwarding, { path, search: searchOf(raw.url), body, key, mode: "completion" }, candidates);
+    return remember(outcome, options.affinity);
+  };
+}
+
+function stored(options: ResponsesRoutesOptions, path: string, method: "GET" | "DELETE", suffix: string): Handler<AppEnv> {
+  return async function storedResponse(c) {
+    const id = c.req.param("id")!;
+    if (!RESPONSE_ID.test(id)) throw unknownResponse(id);
+    const holder = options.affinity.lookup(id);
+    if (!holder) throw unknownResponse(id);
+    const endpoint = holderEndpoint(options.endpoints, holder, id, 404);
+    const request = {
+      method,
+      path: `${path}/${id}${suffix}`,
+      search: searchOf(c.req.raw.url),
+      body: new Uint8Array(0),
+      key: null,
+      mode: "completion",
+    } as const;
+    const outcome = await forwardFor(c, options.forwarding, request, [endpoint]);
+    if (method === "DELETE" && outcome.response.ok) options.affinity.forget(id);
+    return outcome.response;
   };
 }
 
