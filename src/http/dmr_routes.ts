@@ -25,7 +25,7 @@ export interface DmrRoutesOptions {
 
 const PREFIX = `/olla/${DMR_PROFILE.prefix}`;
 /** `..`, encoded dots or slashes, and backslashes never name a seed route. */
-export const SUSPICIOUS_PATH = /\.\.|%2e|%2f|%5c|\\|\/\//i;
+const SUSPICIOUS_PATH = /\.\.|%2e|%2f|%5c|\\|\/\//i;
 
 export function dmrRoutes(options: DmrRoutesOptions): Handler<AppEnv> {
   return async function dmrRoute(c) {
@@ -63,7 +63,7 @@ function notProxied(method: string, path: string): ProxyError {
 }
 
 /** The path as the client sent it, before any URL normalisation could hide `..`. */
-export function rawPath(url: string): string {
+function rawPath(url: string): string {
   const start = url.indexOf("/", url.indexOf("//") + 2);
   const query = url.indexOf("?", start);
   return query === -1 ? url.slice(start) : url.slice(start, query);

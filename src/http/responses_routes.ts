@@ -90,7 +90,7 @@ function previousResponseId(body: Uint8Array): string | null {
  *
  * @throws {ProxyError} `status` (409 or 404) when it has left the config or changed URL, 503 when it is down
  */
-function holderEndpoint(endpoints: readonly Endpoint[], holder: Holder, id: string, status: 404 | 409): Endpoint {
+export function holderEndpoint(endpoints: readonly Endpoint[], holder: Holder, id: string, status: 404 | 409): Endpoint {
   const endpoint = endpoints.find((e) => e.name === holder.name && e.config.url === holder.url);
   if (!endpoint) {
     throw new ProxyError(
