@@ -96,6 +96,8 @@ export async function startTureen(config: Config, options: StartOptions): Promis
     clock,
     refreshModels: () => health.refreshModels(),
   });
+  // The config in force; reload() replaces it. Read by routes that follow reloadable settings.
+  let current = config;
   const dmrRouting = {
     endpoints,
     router,
@@ -134,7 +136,7 @@ export async function startTureen(config: Config, options: StartOptions): Promis
     anthropic: {
       ...dmrRouting,
       clock,
-      modelMap: config.anthropic.model_map,
+      modelMap: () => current.anthropic.model_map,
       pingIntervalMs: config.anthropic.ping_interval,
     },
   });
@@ -153,7 +155,6 @@ export async function startTureen(config: Config, options: StartOptions): Promis
     health.stop();
     throw error;
   }
-  let current = config;
   return {
     server,
     endpoints,

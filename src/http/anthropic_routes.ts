@@ -33,7 +33,8 @@ export interface AnthropicRoutesOptions {
   readonly forwarding: ForwardSettings;
   readonly maxBodySize: number;
   readonly clock: Clock;
-  readonly modelMap: Readonly<Record<string, string>>;
+  /** `anthropic.model_map` as currently configured (a reload can change it). */
+  readonly modelMap: () => Readonly<Record<string, string>>;
   readonly pingIntervalMs: number;
 }
 
@@ -81,7 +82,7 @@ function messagesHandler(options: AnthropicRoutesOptions, route: Route): Handler
     if (typeof requested !== "string" || requested.trim() === "") {
       throw new ProxyError(400, "model_required", 'model: required, e.g. "ai/smollm2" or a claude-* name mapped in anthropic.model_map');
     }
-    const mapping = mapModel(options.modelMap, requested);
+    const mapping = mapModel(options.modelMap(), requested);
     if ("unmapped" in mapping) throw notMapped(requested);
     const key = normaliseModelRef(mapping.model);
     c.get("record").model = displayModelName(key);
@@ -124,7 +125,7 @@ function modelsHandler(options: AnthropicRoutesOptions): Handler<AppEnv> {
     const listed = listModels(options.endpoints);
     const createdAt = (seconds: number) => new Date(seconds * 1000).toISOString();
     const byName = new Map(listed.map((m) => [m.id, m]));
-    const aliases = exactAliases(options.modelMap).flatMap(([alias, target]) => {
+    const aliases = exactAliases(options.modelMap()).flatMap(([alias, target]) => {
       const model = byName.get(displayModelName(normaliseModelRef(target)));
       return model ? [{ type: "model", id: alias, display_name: `${alias} (${model.id})`, created_at: createdAt(model.created) }] : [];
     });

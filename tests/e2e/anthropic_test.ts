@@ -4,6 +4,8 @@
  * probe and `?beta=true`, client disconnects reaching the backend.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { parse, stringify } from "yaml";
 import { type AnthropicStack, SETUP_TIMEOUT_MS, startAnthropicStack } from "../compat/_setup.ts";
 import type { DmrApisEmulator } from "../emulators/dmr_apis.ts";
 import type { ServerUnderTest } from "../_server.ts";
@@ -137,5 +139,21 @@ describe("passthrough and routes", () => {
     const noModel = await post("/olla/anthropic/v1/messages", { max_tokens: 5, messages: [] });
     expect(noModel.status).toBe(400);
     expect(native.requests.length + chatOnly.requests.length).toBe(before);
+  });
+});
+
+describe("model map", () => {
+  test("a SIGHUP reload applies a new anthropic.model_map to the next request", async () => {
+    const config = parse(readFileSync(server.configPath, "utf8"));
+    const asked = () => post("/olla/anthropic/v1/messages", ask("claude-haiku-4-5"));
+    expect((await asked()).headers.get("x-olla-model")).toBe("ai/qwen3");
+    const mark = server.logs.length;
+    config.anthropic.model_map = { "claude-*haiku*": "ai/smollm2", "claude-*": "ai/qwen3" };
+    writeFileSync(server.configPath, stringify(config));
+    server.signal("SIGHUP");
+    await server.waitForLog((l) => server.logs.indexOf(l) >= mark && l.msg === "config reloaded", 5_000);
+    const after = await asked();
+    expect(after.headers.get("x-olla-model")).toBe("ai/smollm2");
+    expect(after.headers.get("x-olla-mode")).toBe("passthrough");
   });
 });
