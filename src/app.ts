@@ -138,6 +138,11 @@ export async function startTureen(config: Config, options: StartOptions): Promis
       clock,
       modelMap: () => current.anthropic.model_map,
       pingIntervalMs: config.anthropic.ping_interval,
+      translator: {
+        enabled: config.translators.anthropic.enabled,
+        passthrough: config.translators.anthropic.passthrough_enabled,
+        maxMessageSize: config.translators.anthropic.max_message_size,
+      },
     },
   });
   health.start();

@@ -225,6 +225,22 @@ const anthropicSchema = z.strictObject({
   ping_interval: duration("15s"),
 });
 
+const translatorsSchema = z.strictObject({
+  /** Olla's Anthropic translator block, for the /olla/anthropic/ routes. */
+  anthropic: z
+    .strictObject({
+      /** Serve /olla/anthropic/ (default true, as in Olla). */
+      enabled: z.boolean().default(true),
+      /** Pass requests to endpoints that speak Anthropic (default true); false translates every request. */
+      passthrough_enabled: z.boolean().default(true),
+      /** Largest Anthropic request body (default 10MiB, as in Olla; over it is a 413). */
+      max_message_size: byteSize("10MiB"),
+      /** Olla's debug inspector; accepted, not used. */
+      inspector: acceptedOllaBlock,
+    })
+    .prefault({}),
+});
+
 const responsesSchema = z.strictObject({
   /** Responses API ids whose endpoint is remembered, at most (default 10000; least recently used go first). */
   affinity_max_entries: z.number().int().min(1).default(10_000),
@@ -246,7 +262,7 @@ export const configSchema = z.strictObject({
   responses: responsesSchema.prefault({}),
   model_registry: acceptedOllaBlock,
   model_aliases: acceptedOllaBlock,
-  translators: acceptedOllaBlock,
+  translators: translatorsSchema.prefault({}),
   engineering: acceptedOllaBlock,
   dashboard: acceptedOllaBlock,
 });

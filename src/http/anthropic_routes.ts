@@ -36,20 +36,36 @@ export interface AnthropicRoutesOptions {
   /** `anthropic.model_map` as currently configured (a reload can change it). */
   readonly modelMap: () => Readonly<Record<string, string>>;
   readonly pingIntervalMs: number;
+  /** Olla's `translators.anthropic`: serve /olla/anthropic/, pass through where possible, body limit there. */
+  readonly translator: { readonly enabled: boolean; readonly passthrough: boolean; readonly maxMessageSize: number };
 }
 
-type Route = { readonly native: "preferred" | "only"; readonly countTokens: boolean };
+/** Which endpoints get the request as it is, and the body limit. */
+type Route = {
+  readonly native: "all" | "capable" | "none";
+  readonly countTokens: boolean;
+  readonly maxBodySize: number;
+  readonly limitSetting: string;
+};
 
 export function mountAnthropicRoutes(app: App, options: AnthropicRoutesOptions): void {
   const messages = (route: Route) => anthropicErrors(messagesHandler(options, route));
+  const dmr = { native: "all", maxBodySize: options.maxBodySize, limitSetting: "server.request_limits.max_body_size" } as const;
+  app.post("/olla/dmr/anthropic/v1/messages", messages({ ...dmr, countTokens: false }));
+  app.post("/olla/dmr/anthropic/v1/messages/count_tokens", messages({ ...dmr, countTokens: true }));
+  const { translator } = options;
+  if (!translator.enabled) return;
+  const olla = {
+    native: translator.passthrough ? "capable" : "none",
+    maxBodySize: translator.maxMessageSize,
+    limitSetting: "translators.anthropic.max_message_size",
+  } as const;
   // Claude Code probes its base URL at start-up.
   // (Hono answers HEAD with the GET route.)
   app.get("/olla/anthropic", (c) => c.body(null, 200));
-  app.post("/olla/anthropic/v1/messages", messages({ native: "preferred", countTokens: false }));
-  app.post("/olla/anthropic/v1/messages/count_tokens", messages({ native: "preferred", countTokens: true }));
+  app.post("/olla/anthropic/v1/messages", messages({ ...olla, countTokens: false }));
+  app.post("/olla/anthropic/v1/messages/count_tokens", messages({ ...olla, countTokens: true }));
   app.get("/olla/anthropic/v1/models", anthropicErrors(modelsHandler(options)));
-  app.post("/olla/dmr/anthropic/v1/messages", messages({ native: "only", countTokens: false }));
-  app.post("/olla/dmr/anthropic/v1/messages/count_tokens", messages({ native: "only", countTokens: true }));
   app.all("/olla/anthropic/*", (c) =>
     anthropicErrorResponse(
       404,
@@ -76,7 +92,7 @@ const decoder = new TextDecoder();
 function messagesHandler(options: AnthropicRoutesOptions, route: Route): Handler<AppEnv> {
   return async function messages(c) {
     const raw = c.req.raw;
-    const body = await readBodyWithin(raw, options.maxBodySize);
+    const body = await readBodyWithin(raw, route.maxBodySize, route.limitSetting);
     const request = parseObject(body);
     const requested = request.model;
     if (typeof requested !== "string" || requested.trim() === "") {
@@ -87,7 +103,11 @@ function messagesHandler(options: AnthropicRoutesOptions, route: Route): Handler
     const key = normaliseModelRef(mapping.model);
     c.get("record").model = displayModelName(key);
     const candidates = await options.router.candidates(key, mapping.model, { engine: null, mode: "completion" });
-    const native = route.native === "only" ? candidates : candidates.filter((e) => e.config.anthropicSupport);
+    const native = route.native === "all"
+      ? candidates
+      : route.native === "capable"
+      ? candidates.filter((e) => e.config.anthropicSupport)
+      : [];
     if (native.length > 0) {
       const sent = mapping.mapped ? encoder.encode(JSON.stringify({ ...request, model: mapping.model })) : body;
       const path = `/anthropic/v1/messages${route.countTokens ? "/count_tokens" : ""}`;

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parse, stringify } from "yaml";
 import { type AnthropicStack, SETUP_TIMEOUT_MS, startAnthropicStack } from "../compat/_setup.ts";
 import type { DmrApisEmulator } from "../emulators/dmr_apis.ts";
-import type { ServerUnderTest } from "../_server.ts";
+import { dmrConfig, type ServerUnderTest, startServer } from "../_server.ts";
 import { parseEvents } from "../unit/translate/_events.ts";
 
 let stack: AnthropicStack;
@@ -155,5 +155,44 @@ describe("model map", () => {
     const after = await asked();
     expect(after.headers.get("x-olla-model")).toBe("ai/smollm2");
     expect(after.headers.get("x-olla-mode")).toBe("passthrough");
+  });
+});
+
+describe("Olla's translators.anthropic block", () => {
+  test("passthrough_enabled: false translates even for DMR; max_message_size answers an Anthropic 413 naming the key", async () => {
+    const other = await startServer(
+      dmrConfig([{ url: native.url, name: "native", check_interval: "250ms", check_timeout: "200ms" }], {
+        translators: { anthropic: { passthrough_enabled: false, max_message_size: "2KiB" } },
+      }),
+    );
+    try {
+      const url = `${other.url}/olla/anthropic/v1/messages`;
+      const asked = await fetch(url, { method: "POST", body: JSON.stringify(ask("ai/smollm2")) });
+      expect(asked.status).toBe(200);
+      expect(asked.headers.get("x-olla-mode")).toBe("translation");
+      const big = await fetch(url, { method: "POST", body: JSON.stringify(ask("ai/smollm2", { system: "x".repeat(4096) })) });
+      expect(big.status).toBe(413);
+      const body = await big.json();
+      expect(body.error.type).toBe("request_too_large");
+      expect(body.error.message).toContain("translators.anthropic.max_message_size");
+    } finally {
+      await other.stop();
+    }
+  });
+
+  test("enabled: false leaves /olla/anthropic/ unrouted but keeps DMR's own /olla/dmr/anthropic/ path", async () => {
+    const other = await startServer(
+      dmrConfig([{ url: native.url, name: "native", check_interval: "250ms", check_timeout: "200ms" }], {
+        translators: { anthropic: { enabled: false } },
+      }),
+    );
+    try {
+      await other.waitForLog((l) => l.msg === "endpoint healthy");
+      expect((await fetch(`${other.url}/olla/anthropic/v1/messages`, { method: "POST", body: "{}" })).status).toBe(404);
+      const dmr = await fetch(`${other.url}/olla/dmr/anthropic/v1/messages`, { method: "POST", body: JSON.stringify(ask("ai/smollm2")) });
+      expect(dmr.status).toBe(200);
+    } finally {
+      await other.stop();
+    }
   });
 });
