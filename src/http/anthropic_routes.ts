@@ -66,11 +66,12 @@ export function mountAnthropicRoutes(app: App, options: AnthropicRoutesOptions):
   app.post("/olla/anthropic/v1/messages", messages({ ...olla, countTokens: false }));
   app.post("/olla/anthropic/v1/messages/count_tokens", messages({ ...olla, countTokens: true }));
   app.get("/olla/anthropic/v1/models", anthropicErrors(modelsHandler(options)));
+  app.get("/olla/anthropic/v1/models/:id{.+}", anthropicErrors(modelHandler(options)));
   app.all("/olla/anthropic/*", (c) =>
     anthropicErrorResponse(
       404,
       `${c.req.method} ${c.req.path} is not an Anthropic route: Tureen serves POST /olla/anthropic/v1/messages, ` +
-        "POST /olla/anthropic/v1/messages/count_tokens and GET /olla/anthropic/v1/models",
+        "POST /olla/anthropic/v1/messages/count_tokens and GET /olla/anthropic/v1/models[/{id}]",
     ));
 }
 
@@ -139,21 +140,32 @@ async function passthrough(
   return anthropicErrorResponse(status, message, headers);
 }
 
+/** Exact model-map aliases whose model is available, then the local models, in Anthropic's shape. */
+async function modelEntries(options: AnthropicRoutesOptions): Promise<Array<Record<string, string>>> {
+  await options.router.ready();
+  const listed = listModels(options.endpoints);
+  const createdAt = (seconds: number) => new Date(seconds * 1000).toISOString();
+  const byName = new Map(listed.map((m) => [m.id, m]));
+  const aliases = exactAliases(options.modelMap()).flatMap(([alias, target]) => {
+    const model = byName.get(displayModelName(normaliseModelRef(target)));
+    return model ? [{ type: "model", id: alias, display_name: `${alias} (${model.id})`, created_at: createdAt(model.created) }] : [];
+  });
+  return [...aliases, ...listed.map((m) => ({ type: "model", id: m.id, display_name: m.id, created_at: createdAt(m.created) }))];
+}
+
 function modelsHandler(options: AnthropicRoutesOptions): Handler<AppEnv> {
   return async function models(c) {
-    await options.router.ready();
-    const listed = listModels(options.endpoints);
-    const createdAt = (seconds: number) => new Date(seconds * 1000).toISOString();
-    const byName = new Map(listed.map((m) => [m.id, m]));
-    const aliases = exactAliases(options.modelMap()).flatMap(([alias, target]) => {
-      const model = byName.get(displayModelName(normaliseModelRef(target)));
-      return model ? [{ type: "model", id: alias, display_name: `${alias} (${model.id})`, created_at: createdAt(model.created) }] : [];
-    });
-    const data = [
-      ...aliases,
-      ...listed.map((m) => ({ type: "model", id: m.id, display_name: m.id, created_at: createdAt(m.created) })),
-    ];
+    const data = await modelEntries(options);
     return c.json({ data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+  };
+}
+
+function modelHandler(options: AnthropicRoutesOptions): Handler<AppEnv> {
+  return async function model(c) {
+    const id = c.req.param("id")!;
+    const found = (await modelEntries(options)).find((m) => m.id === id);
+    if (!found) throw new ProxyError(404, "model_not_found", `Model "${id}" is not available: see GET /olla/anthropic/v1/models`);
+    return c.json(found);
   };
 }
 

@@ -186,5 +186,7 @@ describe("@anthropic-ai/sdk: Tureen's own answers", () => {
     const ids: string[] = [];
     for await (const model of client.models.list()) ids.push(model.id);
     expect(ids).toEqual(["claude-haiku-4-5", "ai/smollm2", "ai/qwen3"]);
+    expect(await client.models.retrieve("ai/smollm2")).toMatchObject({ type: "model", id: "ai/smollm2" });
+    expect(await rejection(client.models.retrieve("claude-opus-4-1"))).toBeInstanceOf(NotFoundError);
   });
 });
