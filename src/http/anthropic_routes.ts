@@ -6,12 +6,12 @@
  *
  * An endpoint that speaks Anthropic (`anthropic_support`, true for DMR) gets the client's
  * body and headers untouched and its answer is relayed byte for byte (X-Olla-Mode:
- * passthrough); only a `claude-*` name mapped by `anthropic.model_map` is rewritten. When
- * no candidate speaks it, the request is translated to chat completions and back
- * (X-Olla-Mode: translation). Every error is in Anthropic's shape; a backend error already
- * in that shape passes through untouched.
+ * passthrough, anthropic_passthrough.ts); only a `claude-*` name mapped by
+ * `anthropic.model_map` is rewritten. When no candidate speaks it, the request is translated
+ * to chat completions and back (X-Olla-Mode: translation, anthropic_translation.ts). Every
+ * error is in Anthropic's shape; a backend error already in that shape passes through untouched.
  */
-import type { Context, Handler } from "hono";
+import type { Handler } from "hono";
 import type { Clock } from "../clock.ts";
 import type { Endpoint } from "../endpoints/endpoint.ts";
 import { listModels } from "../models/catalog.ts";
@@ -20,12 +20,13 @@ import { exactAliases, mapModel } from "../models/model_map.ts";
 import type { ForwardSettings } from "../proxying/forward.ts";
 import type { Router } from "../routing/route.ts";
 import { estimateInputTokens } from "../translate/anthropic/count_tokens.ts";
-import { anthropicErrorResponse, describeBackendError, isAnthropicError } from "../translate/anthropic/errors.ts";
+import { anthropicErrorResponse } from "../translate/anthropic/errors.ts";
+import { relayPassthrough } from "./anthropic_passthrough.ts";
 import { relayTranslation } from "./anthropic_translation.ts";
 import { readBodyWithin } from "./body.ts";
 import type { App, AppEnv } from "./context.ts";
 import { ProxyError } from "./errors.ts";
-import { forwardFor, searchOf } from "./model_proxy.ts";
+import { searchOf } from "./model_proxy.ts";
 
 export interface AnthropicRoutesOptions {
   readonly endpoints: readonly Endpoint[];
@@ -112,7 +113,8 @@ function messagesHandler(options: AnthropicRoutesOptions, route: Route): Handler
     if (native.length > 0) {
       const sent = mapping.mapped ? encoder.encode(JSON.stringify({ ...request, model: mapping.model })) : body;
       const path = `/anthropic/v1/messages${route.countTokens ? "/count_tokens" : ""}`;
-      return passthrough(c, options, { path, search: searchOf(raw.url), body: sent, key, mode: "completion" }, native);
+      const forwarded = { path, search: searchOf(raw.url), body: sent, key, mode: "completion" } as const;
+      return relayPassthrough(c, options, forwarded, native, request.stream === true && !route.countTokens);
     }
     if (route.countTokens) {
       // No candidate can count: an estimate that errs high (see translate/anthropic/count_tokens.ts).
@@ -120,24 +122,6 @@ function messagesHandler(options: AnthropicRoutesOptions, route: Route): Handler
     }
     return relayTranslation(c, options, { request, requested, model: mapping.model, key }, candidates);
   };
-}
-
-async function passthrough(
-  c: Context<AppEnv>,
-  options: AnthropicRoutesOptions,
-  request: Parameters<typeof forwardFor>[2],
-  candidates: readonly Endpoint[],
-): Promise<Response> {
-  const { response } = await forwardFor(c, options.forwarding, request, candidates);
-  response.headers.set("x-olla-mode", "passthrough");
-  if (response.status < 400) return response;
-  const text = await response.text();
-  if (isAnthropicError(text)) return new Response(text, { status: response.status, headers: response.headers });
-  // DMR's text/plain and llama.cpp's OpenAI-style errors, in Anthropic's shape with their wording.
-  const { status, message } = describeBackendError(response.status, text);
-  const headers = new Headers(response.headers);
-  headers.delete("content-length");
-  return anthropicErrorResponse(status, message, headers);
 }
 
 /** Exact model-map aliases whose model is available, then the local models, in Anthropic's shape. */

@@ -1,21 +1,23 @@
 /**
  * @module
  * The translation leg of `/olla/anthropic/v1/messages`: Anthropic request → chat completions
- * on the chosen endpoint → Anthropic answer. A streamed answer starts at once (`message_start`
- * and `ping`, then a `ping` every `anthropic.ping_interval` of silence) so a cold load does
- * not trip the client's idle timeout; errors after that point are `error` events.
+ * on the chosen endpoint → Anthropic answer. A streamed answer whose backend is silent for a
+ * ping interval (a cold load) starts without it (`message_start` and `ping`, then a `ping`
+ * every `anthropic.ping_interval` of silence) so the client's idle timeout is not tripped;
+ * errors after that point are `error` events.
  */
 import type { Context } from "hono";
 import type { Endpoint } from "../endpoints/endpoint.ts";
 import { DMR_PROFILE } from "../profiles/dmr.ts";
-import { describeBackendError, errorTypeFor, anthropicErrorResponse } from "../translate/anthropic/errors.ts";
+import { anthropicErrorResponse, describeBackendError } from "../translate/anthropic/errors.ts";
 import { InvalidRequest, toChatRequest } from "../translate/anthropic/request.ts";
 import { messageId, toAnthropicMessage } from "../translate/anthropic/response.ts";
 import { MessageStreamWriter } from "../translate/anthropic/stream.ts";
-import { anthropicEventStream, type Upstream } from "../translate/anthropic/stream_pipe.ts";
+import { anthropicEventStream } from "../translate/anthropic/stream_pipe.ts";
 import type { AnthropicRoutesOptions } from "./anthropic_routes.ts";
 import type { AppEnv, BodyEnd } from "./context.ts";
 import { ProxyError } from "./errors.ts";
+import { earlyStreamHeaders, outcomeWithin, upstreamOf } from "./anthropic_upstream.ts";
 import { forwardFor } from "./model_proxy.ts";
 
 export interface TranslatedRequest {
@@ -66,19 +68,12 @@ export async function relayTranslation(
     headers.set("x-olla-endpoint", record.endpoint ?? "");
     return c.json(toAnthropicMessage(completion, translated.requested, chat.toolNames), 200, Object.fromEntries(headers));
   }
-  const upstream: Promise<Upstream> = call.then(async ({ response }) => {
-    const type = response.headers.get("content-type") ?? "";
-    if (response.ok && type.startsWith("text/event-stream") && response.body) return { kind: "stream", body: response.body };
-    const text = await response.text().catch(() => "");
-    const { status, message } = response.ok
-      ? { status: 502, message: `the backend answered a streaming request with ${type || "no content type"}` }
-      : describeBackendError(response.status, text);
-    return { kind: "error", type: errorTypeFor(status), message };
-  }, (error) => ({
-    kind: "error",
-    type: error instanceof ProxyError ? errorTypeFor(error.status) : "api_error",
-    message: (error as Error).message,
-  }));
+  // A backend that answers within one ping interval gets its real status on an error;
+  // past that (a cold load), the stream starts and pings until the backend answers.
+  const outcome = await outcomeWithin(call, options.pingIntervalMs, options.clock);
+  const upstream = upstreamOf(outcome ? Promise.resolve(outcome) : call);
+  const early = outcome ? await upstream : null;
+  if (early?.kind === "error") return anthropicErrorResponse(early.status, early.message, headers);
   let settle!: (end: BodyEnd) => void;
   // The access line waits for the translated stream, not the backend's.
   record.bodyEnd = new Promise((resolve) => (settle = resolve));
@@ -92,8 +87,7 @@ export async function relayTranslation(
     onEnd: (end) =>
       settle({ end: end === "error" ? "upstream_error" : end, bytes: 0, firstByteAt: startedAt }),
   });
-  headers.set("content-type", "text/event-stream; charset=utf-8");
-  headers.set("cache-control", "no-cache");
-  headers.set("x-accel-buffering", "no");
-  return new Response(stream, { status: 200, headers });
+  const streamHeaders = earlyStreamHeaders("translation", headers.get("x-olla-model")!, DMR_PROFILE.type);
+  if (record.endpoint) streamHeaders.set("x-olla-endpoint", record.endpoint);
+  return new Response(stream, { status: 200, headers: streamHeaders });
 }

@@ -60,21 +60,26 @@ describe("translation stream", () => {
     }
   });
 
-  test("a failed load after the 200 is an error event with DMR's wording", async () => {
+  test("a load that fails at once keeps its HTTP status; one that fails after the pings began is an error event", async () => {
     chatOnly.inner.unloadAll();
     chatOnly.inner.options.failLoad = "llama.cpp terminated unexpectedly";
     try {
-      const streamed = parseEvents(await (await post("/olla/anthropic/v1/messages", ask("claude-sonnet-4-5", { stream: true }))).text());
-      expect(streamed.at(-1)!.event).toBe("error");
-      expect(streamed.at(-1)!.data.error.message).toContain("llama.cpp terminated unexpectedly");
+      const quick = await post("/olla/anthropic/v1/messages", ask("claude-sonnet-4-5", { stream: true }));
+      expect(quick.status).toBe(500);
+      expect(await quick.json()).toMatchObject({ type: "error", error: { type: "api_error" } });
+      chatOnly.inner.options.loadDelayMs = 250;
+      const slow = await post("/olla/anthropic/v1/messages", ask("claude-sonnet-4-5", { stream: true }));
+      expect(slow.status).toBe(200);
+      const events = parseEvents(await slow.text());
+      expect(events.map((e) => e.event).slice(0, 2)).toEqual(["message_start", "ping"]);
+      expect(events.at(-1)!.event).toBe("error");
+      expect(events.at(-1)!.data.error.message).toContain("unable to load runner: error waiting for runner to be ready: llama.cpp terminated unexpectedly");
       const plain = await post("/olla/anthropic/v1/messages", ask("claude-sonnet-4-5"));
       expect(plain.status).toBe(500);
-      const body = await plain.json();
-      expect(body.type).toBe("error");
-      expect(body.error.type).toBe("api_error");
-      expect(body.error.message).toContain("unable to load runner");
+      expect((await plain.json()).error.message).toContain("unable to load runner");
     } finally {
       chatOnly.inner.options.failLoad = null;
+      chatOnly.inner.options.loadDelayMs = 0;
     }
   });
 
@@ -101,6 +106,42 @@ describe("translation stream", () => {
 });
 
 describe("passthrough and routes", () => {
+  test("a passthrough stream pings while DMR cold-loads, then relays DMR's events untouched", async () => {
+    native.inner.unloadAll();
+    native.inner.options.loadDelayMs = 350;
+    try {
+      const response = await post("/olla/anthropic/v1/messages", ask("ai/smollm2", { stream: true }));
+      expect(response.status).toBe(200);
+      expect(response.headers.get("x-olla-mode")).toBe("passthrough");
+      const events = parseEvents(await response.text());
+      const start = events.findIndex((e) => e.event === "message_start");
+      expect(start).toBeGreaterThanOrEqual(2);
+      expect(events.slice(0, start).every((e) => e.event === "ping")).toBe(true);
+      expect(events.at(-1)!.event).toBe("message_stop");
+    } finally {
+      native.inner.options.loadDelayMs = 0;
+    }
+  });
+
+  test("a passthrough load that fails after the pings began is an error event carrying DMR's own error body", async () => {
+    native.inner.unloadAll();
+    native.inner.options.loadDelayMs = 250;
+    native.inner.options.failLoad = "out of memory";
+    try {
+      const text = await (await post("/olla/anthropic/v1/messages", ask("ai/smollm2", { stream: true }))).text();
+      const events = parseEvents(text);
+      expect(events[0]!.event).toBe("ping");
+      expect(events.at(-1)!.data).toEqual({
+        type: "error",
+        error: { type: "api_error", message: "unable to load runner: error waiting for runner to be ready: out of memory" },
+      });
+    } finally {
+      native.inner.options.loadDelayMs = 0;
+      native.inner.options.failLoad = null;
+    }
+  });
+
+
   test("Claude Code's ?beta=true path and the stream reach DMR's native route untouched", async () => {
     const response = await post("/olla/anthropic/v1/messages?beta=true", ask("ai/smollm2", { stream: true, future_field: { x: 1 } }), {
       "anthropic-beta": "context-1m-2025-08-07",

@@ -10,10 +10,17 @@ import type { Clock } from "../../clock.ts";
 import { SseDataDecoder } from "../sse.ts";
 import type { MessageStreamWriter } from "./stream.ts";
 
-/** What the backend call came to. */
+/** What the backend call came to: its event stream, or an error with the HTTP status it would have had. */
 export type Upstream =
   | { readonly kind: "stream"; readonly body: ReadableStream<Uint8Array> }
-  | { readonly kind: "error"; readonly type: string; readonly message: string };
+  | {
+    readonly kind: "error";
+    readonly status: number;
+    readonly type: string;
+    readonly message: string;
+    /** The backend's own body when it already is an Anthropic error (passed on verbatim). */
+    readonly body?: string;
+  };
 
 export interface PipeOptions {
   readonly writer: MessageStreamWriter;
