@@ -54,6 +54,7 @@ export function isAnthropicError(text: string): boolean {
  * `n_prompt_tokens`/`n_ctx`) becomes `400 prompt is too long: N tokens > M maximum`.
  */
 export function describeBackendError(status: number, text: string): { status: number; message: string } {
+  // deno-lint-ignore no-explicit-any
   let parsed: any;
   try {
     parsed = JSON.parse(text);
