@@ -7,14 +7,12 @@
 import type { Handler } from "hono";
 import type { Endpoint } from "../endpoints/endpoint.ts";
 import { listModels } from "../models/catalog.ts";
-import { displayModelName, normaliseModelRef } from "../models/dmr_names.ts";
 import { DMR_PROFILE } from "../profiles/dmr.ts";
 import type { ForwardSettings } from "../proxying/forward.ts";
 import type { Router } from "../routing/route.ts";
-import { readBodyWithin, readModelField } from "./body.ts";
 import type { AppEnv } from "./context.ts";
 import { ProxyError } from "./errors.ts";
-import { forwardFor, searchOf } from "./model_proxy.ts";
+import { forwardFor, readModelBody, searchOf } from "./model_proxy.ts";
 
 export interface DmrRoutesOptions {
   readonly endpoints: readonly Endpoint[];
@@ -39,11 +37,7 @@ export function dmrRoutes(options: DmrRoutesOptions): Handler<AppEnv> {
     }
     const route = c.req.method === "POST" ? DMR_PROFILE.inferenceRoutes.get(sub) : undefined;
     if (!route) throw notProxied(c.req.method, path);
-    const record = c.get("record");
-    const body = await readBodyWithin(raw, options.maxBodySize);
-    const requested = readModelField(body);
-    const key = normaliseModelRef(requested);
-    record.model = displayModelName(key);
+    const { body, requested, key } = await readModelBody(c, options.maxBodySize);
     const mode = route.kind === "embeddings" ? "embedding" : "completion";
     const candidates = await options.router.candidates(key, requested, { engine: route.engine, mode });
     const outcome = await forwardFor(c, options.forwarding, { path: sub, search: searchOf(raw.url), body, key, mode }, candidates);

@@ -7,8 +7,10 @@
  */
 import type { Context } from "hono";
 import type { Endpoint } from "../endpoints/endpoint.ts";
+import { displayModelName, normaliseModelRef } from "../models/dmr_names.ts";
 import type { DmrMode } from "../models/dmr_state.ts";
 import { forward, type ForwardOutcome, type ForwardSettings } from "../proxying/forward.ts";
+import { readBodyWithin, readModelField } from "./body.ts";
 import type { AppEnv } from "./context.ts";
 
 export interface ModelRequest {
@@ -20,6 +22,26 @@ export interface ModelRequest {
   /** Canonical model key, for load tracking; null when the request names no model. */
   readonly key: string | null;
   readonly mode: DmrMode;
+}
+
+/** A proxied request's body and the model it names, as sent and as a canonical key. */
+export interface ModelBody {
+  readonly body: Uint8Array<ArrayBuffer>;
+  readonly requested: string;
+  readonly key: string;
+}
+
+/**
+ * Read the body within `maxBodySize` and its `model`, and note the model for the access log.
+ *
+ * @throws {ProxyError} 413 over the limit, 400 without a JSON object naming a model
+ */
+export async function readModelBody(c: Context<AppEnv>, maxBodySize: number): Promise<ModelBody> {
+  const body = await readBodyWithin(c.req.raw, maxBodySize);
+  const requested = readModelField(body);
+  const key = normaliseModelRef(requested);
+  c.get("record").model = displayModelName(key);
+  return { body, requested, key };
 }
 
 /** Forward `request` to `candidates` in order (see proxying/forward.ts) and record what happened. */

@@ -7,11 +7,9 @@
  * separate reranking runner; llama.cpp has no `/score` and answers 404 JSON, passed through.
  */
 import type { Handler } from "hono";
-import { displayModelName, normaliseModelRef } from "../models/dmr_names.ts";
-import { readBodyWithin, readModelField } from "./body.ts";
 import type { App, AppEnv } from "./context.ts";
 import type { DmrRoutesOptions } from "./dmr_routes.ts";
-import { forwardFor, searchOf } from "./model_proxy.ts";
+import { forwardFor, readModelBody, searchOf } from "./model_proxy.ts";
 
 /** Path under /olla/dmr → the DMR path it goes to and the engine it names. */
 const ROUTES: ReadonlyArray<readonly [string, string, string | null]> = [
@@ -31,13 +29,9 @@ export function mountRerankRoutes(app: App, options: DmrRoutesOptions): void {
 
 function rerank(options: DmrRoutesOptions, path: string, engine: string | null): Handler<AppEnv> {
   return async function rerankRoute(c) {
-    const raw = c.req.raw;
-    const body = await readBodyWithin(raw, options.maxBodySize);
-    const requested = readModelField(body);
-    const key = normaliseModelRef(requested);
-    c.get("record").model = displayModelName(key);
+    const { body, requested, key } = await readModelBody(c, options.maxBodySize);
     const candidates = await options.router.candidates(key, requested, { engine, mode: "reranking" });
-    const request = { path, search: searchOf(raw.url), body, key, mode: "reranking" } as const;
+    const request = { path, search: searchOf(c.req.raw.url), body, key, mode: "reranking" } as const;
     return (await forwardFor(c, options.forwarding, request, candidates)).response;
   };
 }

@@ -11,15 +11,13 @@
  */
 import type { Handler } from "hono";
 import type { Endpoint } from "../endpoints/endpoint.ts";
-import { displayModelName, normaliseModelRef } from "../models/dmr_names.ts";
 import { tapEvents } from "../proxying/event_tap.ts";
 import type { ForwardOutcome } from "../proxying/forward.ts";
 import type { Holder, ResponseAffinity } from "../routing/response_affinity.ts";
-import { readBodyWithin, readModelField } from "./body.ts";
 import type { App, AppEnv } from "./context.ts";
 import type { DmrRoutesOptions } from "./dmr_routes.ts";
 import { ProxyError } from "./errors.ts";
-import { forwardFor, searchOf } from "./model_proxy.ts";
+import { forwardFor, readModelBody, searchOf } from "./model_proxy.ts";
 
 export interface ResponsesRoutesOptions extends DmrRoutesOptions {
   readonly affinity: ResponseAffinity;
@@ -44,17 +42,13 @@ export function mountResponsesRoutes(app: App, options: ResponsesRoutesOptions):
 
 function create(options: ResponsesRoutesOptions, path: string, engine: string | null): Handler<AppEnv> {
   return async function createResponse(c) {
-    const raw = c.req.raw;
-    const body = await readBodyWithin(raw, options.maxBodySize);
-    const requested = readModelField(body);
-    const key = normaliseModelRef(requested);
-    c.get("record").model = displayModelName(key);
+    const { body, requested, key } = await readModelBody(c, options.maxBodySize);
     const previous = previousResponseId(body);
     const holder = previous === null ? null : options.affinity.lookup(previous);
     const candidates = holder
       ? [holderEndpoint(options.endpoints, holder, previous!, 409)]
       : await options.router.candidates(key, requested, { engine, mode: "completion" });
-    const outcome = await forwardFor(c, options.forwarding, { path, search: searchOf(raw.url), body, key, mode: "completion" }, candidates);
+    const outcome = await forwardFor(c, options.forwarding, { path, search: searchOf(c.req.raw.url), body, key, mode: "completion" }, candidates);
     return remember(outcome, options.affinity);
   };
 }
