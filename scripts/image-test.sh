@@ -42,6 +42,7 @@ summary() {
 }
 cleanup() {
   for c in "${containers[@]}"; do "${podman[@]}" rm -f -t 0 "$c" >/dev/null 2>&1; done
+  "${podman[@]}" network rm -f tureen-image-test_default >/dev/null 2>&1
   [[ -n $dmr_pid ]] && kill "$dmr_pid" 2>/dev/null
   rm -rf "$work"
 }
@@ -116,17 +117,18 @@ run() {
 }
 ctr() { echo "tureen-image-test-$1"; }
 
-# wait_log NAME TEXT [SECONDS]: until the container's log holds TEXT.
-wait_log() {
+# wait_log_of CONTAINER TEXT [SECONDS]: until the container's log holds TEXT.
+wait_log_of() {
   local deadline=$((SECONDS + ${3:-15}))
-  until "${podman[@]}" logs "$(ctr "$1")" 2>&1 | grep -qF -- "$2"; do
+  until "${podman[@]}" logs "$1" 2>&1 | grep -qF -- "$2"; do
     if ((SECONDS > deadline)); then
-      echo "no log line with $2 within ${3:-15}s; the log:"; "${podman[@]}" logs "$(ctr "$1")" 2>&1 | tail -n 20
+      echo "no log line with $2 within ${3:-15}s; the log:"; "${podman[@]}" logs "$1" 2>&1 | tail -n 20
       return 1
     fi
     sleep 0.2
   done
 }
+wait_log() { wait_log_of "$(ctr "$1")" "${@:2}"; }
 
 # fetch URL [CURL ARGS...]: the body on stdout; fails on a non-2xx status.
 fetch() { curl -sS --fail-with-body --max-time 20 "$@"; }
@@ -268,5 +270,54 @@ env_applied() {
       "$image" --print-config | grep -q 'load_balancer: round-robin'
 }
 check "OLLA_* variables apply (server port, text logs, load balancer over the mounted file)" env_applied
+
+# --------------------------------------------------------------------------- compose.yaml
+
+# compose.yaml as it stands, through Debian's podman-compose (1.0.3; `podman compose` arrived in podman
+# 4.7). Only the VM's needs are added: runc, the lower rlimits, and model-runner.docker.internal pointed
+# at loopback so that its health probes stay on this machine. It publishes port 40114 on the host.
+compose=(podman-compose -p tureen-image-test --podman-args="--runtime runc" -f compose.yaml)
+compose_ctr=tureen-image-test_tureen_1
+compose_up() {
+  if curl -s --max-time 2 http://127.0.0.1:40114/ >/dev/null; then echo "port 40114 is taken on this host"; return 1; fi
+  containers+=("$compose_ctr")
+  "${podman[@]}" tag "$image" localhost/tureen:latest &&
+    "${compose[@]}" --podman-run-args="${limits[*]} --add-host=model-runner.docker.internal:127.0.0.1" up -d --no-build &&
+    wait_log_of "$compose_ctr" '"config":"config.yaml"' && fetch http://127.0.0.1:40114/internal/health
+}
+compose_locked_down() {
+  local status
+  status=$(<"/proc/$("${podman[@]}" inspect -f '{{.State.Pid}}' "$compose_ctr")/status") || return 1
+  grep -E 'CapEff|NoNewPrivs' <<<"$status"
+  [[ $("${podman[@]}" inspect -f '{{.HostConfig.ReadonlyRootfs}}' "$compose_ctr") == true ]] &&
+    grep -qx $'CapEff:\t0000000000000000' <<<"$status" && grep -qx $'NoNewPrivs:\t1' <<<"$status"
+}
+compose_reload() { "${podman[@]}" kill -s HUP "$compose_ctr" >/dev/null && wait_log_of "$compose_ctr" '"msg":"config reloaded"'; }
+if command -v podman-compose >/dev/null; then
+  check "compose.yaml: podman-compose up serves on :40114 with deploy/docker mounted" compose_up
+  check "compose.yaml: read-only root, no capabilities, no-new-privileges" compose_locked_down
+  check "compose.yaml: HUP reloads the mounted config" compose_reload
+  check "compose.yaml: podman-compose down" "${compose[@]}" down
+else
+  echo "no podman-compose here" >"$work/why"
+  fail "compose.yaml: podman-compose is installed"
+fi
+
+# --------------------------------------------------------------------------- arm64
+
+# The build stage cross-compiles for TARGETARCH (buildx sets it from --platform). podman 4.3 does not honour
+# `FROM --platform=$BUILDPLATFORM` for a local image, so the argument is given directly; the runtime stage
+# is not built, having no arm64 stand-in base (it only copies the binary).
+arm64_binary() {
+  local root machine
+  nice "${podman[@]}" build --format docker --target build --network host "${limits[@]}" --build-arg TARGETARCH=arm64 \
+    --build-arg "BUN_IMAGE=$build_base" -t localhost/tureen:image-test-arm64-build . >/dev/null || return 1
+  root=$("${podman[@]}" image mount localhost/tureen:image-test-arm64-build) || return 1
+  machine=$(od -An -tx1 -j18 -N2 "$root/out/tureen" | tr -d ' ')
+  "${podman[@]}" image unmount localhost/tureen:image-test-arm64-build >/dev/null
+  echo "ELF e_machine: $machine"
+  [[ $machine == b700 ]]
+}
+check "arm64: the build stage cross-compiles an aarch64 binary (TARGETARCH=arm64)" arm64_binary
 
 summary
