@@ -22,12 +22,16 @@ build_tag="localhost/tureen-standin-build:$key"
 
 # The files of the packages (not their docs), through /lib -> usr/lib and the like, as real paths.
 package_files() {
+  local -A real=()
+  local dir
   dpkg -L "${packages[@]}" | grep -Ev '^/usr/share/(doc|doc-base|lintian|man|locale|bug)/|^/usr/(s?bin)/|^/\.$' |
     while read -r path; do
       [[ -d "$path" && ! -L "$path" ]] && continue
       [[ -e "$path" || -L "$path" ]] || continue
-      printf '%s/%s\n' "$(readlink -f "$(dirname "$path")")" "$(basename "$path")" | sed 's#^/*##' 
-    done | sort -u
+      dir=${path%/*} && dir=${dir:-/}
+      [[ -n ${real[$dir]:-} ]] || real[$dir]=$(readlink -f "$dir")
+      printf '%s/%s\n' "${real[$dir]#/}" "${path##*/}"
+    done | sed 's#^/##' | sort -u
 }
 
 # A root file system with Debian's merged /usr layout, the packages' files and the distroless /etc.
@@ -87,4 +91,7 @@ ensure runtime "$runtime_tag" "$path_env" "ENV SSL_CERT_FILE=/etc/ssl/certs/ca-c
 ensure build "$build_tag" "$path_env" \
   "ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt" "USER root" "WORKDIR /home/bun/app" \
   "LABEL org.opencontainers.image.title=oven-bun-standin-$arch"
+# Stand-ins of earlier keys only take space.
+podman images --format '{{.Repository}}:{{.Tag}}' | grep -E '^localhost/tureen-standin-(build|runtime):' |
+  grep -v ":$key\$" | xargs -r podman rmi >/dev/null 2>&1 || true
 echo "$build_tag $runtime_tag"
