@@ -22,7 +22,6 @@ failed=0
 containers=()
 dmr_pid=
 
-note() { printf '      %s\n' "$@"; }
 pass() { passed=$((passed + 1)); printf 'ok    %s\n' "$1"; }
 fail() {
   failed=$((failed + 1))
@@ -47,6 +46,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # --------------------------------------------------------------------------- tools
 
