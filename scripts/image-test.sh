@@ -279,11 +279,17 @@ check "OLLA_* variables apply (server port, text logs, load balancer over the mo
 compose=(podman-compose -p tureen-image-test --podman-args="--runtime runc" -f compose.yaml)
 compose_ctr=tureen-image-test_tureen_1
 compose_up() {
-  if curl -s --max-time 2 http://127.0.0.1:40114/ >/dev/null; then echo "port 40114 is taken on this host"; return 1; fi
   containers+=("$compose_ctr")
-  "${podman[@]}" tag "$image" localhost/tureen:latest &&
-    "${compose[@]}" --podman-run-args="${limits[*]} --add-host=model-runner.docker.internal:127.0.0.1" up -d --no-build &&
-    wait_log_of "$compose_ctr" '"config":"config.yaml"' && fetch http://127.0.0.1:40114/internal/health
+  "${podman[@]}" tag "$image" localhost/tureen:latest || return 1
+  # On a shared machine something else may hold port 40114 for a while: wait for it, up to 30 s.
+  for _ in 1 2 3; do
+    "${compose[@]}" --podman-run-args="${limits[*]} --add-host=model-runner.docker.internal:127.0.0.1" up -d --no-build
+    [[ $("${podman[@]}" inspect -f '{{.State.Running}}' "$compose_ctr") == true ]] && break
+    echo "not running; port 40114 is held by: $(ss -ltnpH 'sport = :40114' 2>/dev/null)"
+    "${compose[@]}" down >/dev/null 2>&1
+    sleep 10
+  done
+  wait_log_of "$compose_ctr" '"config":"config.yaml"' && fetch http://127.0.0.1:40114/internal/health
 }
 compose_locked_down() {
   local status

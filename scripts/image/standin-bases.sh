@@ -16,6 +16,16 @@ cache="${XDG_CACHE_HOME:-$HOME/.cache}/tureen/image"
 packages=(libc6 libgcc-s1 libstdc++6 libgomp1 libssl3 tzdata netbase)
 arch=$(dpkg --print-architecture)
 
+# A minimal Debian may lack some of them (tzdata, netbase, libgomp1): they are small, install them.
+missing=()
+for package in "${packages[@]}" ca-certificates; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+    "${missing[@]}" >&2
+fi
+
 key=$( { cat "$0"; dpkg-query -W "${packages[@]}"; "$bun_binary" --version; } | sha256sum | cut -c1-12)
 runtime_tag="localhost/tureen-standin-runtime:$key"
 build_tag="localhost/tureen-standin-build:$key"
