@@ -4,7 +4,7 @@
 #   docker buildx build --platform linux/amd64,linux/arm64 -t tureen .   (cross-compiled, no emulation)
 
 # The two bases are build arguments only so that CI can build this file unchanged from local
-# stand-ins (scripts/image-test.sh); leave them alone for a normal build.
+# stand-ins (scripts/image-test.sh), or from a registry mirror; a normal build leaves them alone.
 ARG BUN_IMAGE=oven/bun:1.4.5
 ARG RUNTIME_IMAGE=gcr.io/distroless/cc-debian12:nonroot
 
