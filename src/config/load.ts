@@ -4,7 +4,7 @@
  * parse (shape), derive (URLs, headers, auth), validate (cross-field rules).
  */
 import { parse as parseYaml } from "yaml";
-import { DMR_PROFILE } from "../profiles/dmr.ts";
+import { BUILT_IN_REGISTRY } from "../profiles/registry.ts";
 import { applyEnvOverrides } from "./env.ts";
 import { type EndpointConfigInput, configSchema, type RawConfig } from "./schema.ts";
 import { describeIssue } from "./issues.ts";
@@ -13,7 +13,8 @@ import { describeIssue } from "./issues.ts";
 export interface EndpointConfig {
   readonly name: string;
   readonly url: string;
-  readonly type: "docker-model-runner";
+  /** Olla type name, resolved from aliases (see profiles/registry.ts). */
+  readonly type: string;
   readonly priority: number;
   readonly modelUrl: string;
   readonly healthUrl: string;
@@ -147,7 +148,8 @@ export function validateConfig(
           "make the timeout shorter than the interval",
       );
     }
-    if (input.type !== "docker-model-runner" && input.type !== "dmr") {
+    const profile = BUILT_IN_REGISTRY.forName(input.type);
+    if (!profile) {
       warnings.push(
         `${path}: endpoint "${input.name}" has type "${input.type}", which this version does not serve yet; it is skipped`,
       );
@@ -157,10 +159,10 @@ export function validateConfig(
     endpoints.push({
       name: input.name,
       url: input.url,
-      type: "docker-model-runner",
+      type: profile.type,
       priority: input.priority,
-      modelUrl: resolveUrl(input.url, input.model_url ?? DMR_PROFILE.modelPath),
-      healthUrl: resolveUrl(input.url, input.health_check_url ?? DMR_PROFILE.healthPath),
+      modelUrl: resolveUrl(input.url, input.model_url ?? profile.modelsPath),
+      healthUrl: resolveUrl(input.url, input.health_check_url ?? profile.healthPath),
       checkIntervalMs: Math.max(input.check_interval, 100),
       checkTimeoutMs: Math.max(input.check_timeout, 50),
       headers,

@@ -9,7 +9,7 @@ import { accessLog } from "./access_log.ts";
 import { corsFor } from "./cors.ts";
 import type { AppEnv } from "./context.ts";
 import { dmrRoutes, type DmrRoutesOptions } from "./dmr_routes.ts";
-import { ProxyError } from "./errors.ts";
+import { asProxyError, refuse } from "./errors.ts";
 import { mountInternalRoutes } from "./internal_routes.ts";
 import { mountStatusRoutes, type StatusRoutesOptions } from "./status_routes.ts";
 import type { Stats } from "../metrics/stats.ts";
@@ -41,18 +41,17 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
   mountStatusRoutes(app, options.status);
   app.all("/olla/dmr/*", dmrRoutes(options.dmr));
   app.notFound((c) =>
-    new ProxyError(
-      404,
+    refuse(
       "route_not_found",
       `${c.req.method} ${c.req.path} is not a Tureen route: inference lives under /olla/dmr/engines/v1/, ` +
         "health at /internal/health",
     ).toResponse()
   );
   app.onError((error, c) => {
-    if (error instanceof ProxyError) return error.toResponse();
+    const known = asProxyError(error);
+    if (known) return known.toResponse();
     options.logger.error("unhandled error", { request_id: c.get("record")?.id, path: c.req.path, error });
-    return new ProxyError(500, "internal_error", "Tureen failed to handle this request; the log has the details")
-      .toResponse();
+    return refuse("internal_error", "Tureen failed to handle this request; the log has the details").toResponse();
   });
   return app;
 }

@@ -13,7 +13,7 @@ import { forward, type ForwardSettings } from "../proxying/forward.ts";
 import type { Router } from "../routing/route.ts";
 import { readBodyWithin, readModelField } from "./body.ts";
 import type { AppEnv } from "./context.ts";
-import { ProxyError } from "./errors.ts";
+import { type ProxyError, refuse } from "./errors.ts";
 
 export interface DmrRoutesOptions {
   readonly endpoints: readonly Endpoint[];
@@ -22,7 +22,7 @@ export interface DmrRoutesOptions {
   readonly maxBodySize: number;
 }
 
-const PREFIX = `/olla/${DMR_PROFILE.prefix}`;
+const PREFIX = `/olla/${DMR_PROFILE.prefixes[0]}`;
 /** `..`, encoded dots or slashes, and backslashes never name a seed route. */
 const SUSPICIOUS_PATH = /\.\.|%2e|%2f|%5c|\\|\/\//i;
 
@@ -32,11 +32,12 @@ export function dmrRoutes(options: DmrRoutesOptions): Handler<AppEnv> {
     const path = c.req.path;
     const sub = path.slice(PREFIX.length);
     if (SUSPICIOUS_PATH.test(rawPath(raw.url))) throw notProxied(c.req.method, path);
-    if (c.req.method === "GET" && DMR_PROFILE.modelListRoutes.has(sub)) {
+    const listing = c.req.method === "GET" ? DMR_PROFILE.listings.get(sub) : undefined;
+    if (listing) {
       await options.router.ready();
-      return c.json({ object: "list", data: listModels(options.endpoints, DMR_PROFILE.modelListRoutes.get(sub)!) });
+      return c.json({ object: "list", data: listModels(options.endpoints, listing.engine ?? null) });
     }
-    const route = c.req.method === "POST" ? DMR_PROFILE.inferenceRoutes.get(sub) : undefined;
+    const route = c.req.method === "POST" ? DMR_PROFILE.proxied.get(sub) : undefined;
     if (!route) throw notProxied(c.req.method, path);
     // Cold loads hold a request silent for minutes; the runtime must not cut it.
     c.env?.disableIdleTimeout();
@@ -46,7 +47,7 @@ export function dmrRoutes(options: DmrRoutesOptions): Handler<AppEnv> {
     const key = normaliseModelRef(requested);
     record.model = displayModelName(key);
     const mode = route.kind === "embeddings" ? "embedding" : "completion";
-    const candidates = await options.router.candidates(key, requested, { engine: route.engine, mode });
+    const candidates = await options.router.candidates(key, requested, { engine: route.engine ?? null, mode });
     const outcome = await forward({
       requestId: record.id,
       path: sub,
@@ -67,8 +68,7 @@ export function dmrRoutes(options: DmrRoutesOptions): Handler<AppEnv> {
 }
 
 function notProxied(method: string, path: string): ProxyError {
-  return new ProxyError(
-    404,
+  return refuse(
     "route_not_found",
     `${method} ${path} is not a Docker Model Runner inference route: Tureen forwards only ` +
       "POST /olla/dmr/engines[/llama.cpp|/vllm]/v1/{chat/completions,completions,embeddings} " +

@@ -6,7 +6,7 @@
  */
 import type { Clock } from "../clock.ts";
 import type { Endpoint } from "../endpoints/endpoint.ts";
-import { ProxyError } from "../http/errors.ts";
+import { Failure } from "../failure.ts";
 import { describeFetchError } from "../endpoints/fetch_error.ts";
 import type { Slots } from "../endpoints/slots.ts";
 import type { LiveFailure, PassiveHealth } from "../health/passive.ts";
@@ -26,7 +26,6 @@ export interface ForwardSettings {
   readonly retryStatuses: ReadonlySet<number>;
   /** Endpoints tried for one request at most. */
   readonly maxAttempts: number;
-  readonly backendType: string;
   readonly slots: Slots;
   readonly passive: PassiveHealth;
 }
@@ -61,8 +60,8 @@ type Attempt =
 /**
  * Forward `request` to the candidates in order, at most `maxAttempts` of them.
  *
- * @throws {ProxyError} 499 when the client left, 503 when no candidate is available or
- *   the queue is full, 504 when every try timed out, 502 otherwise
+ * @throws {Failure} client_closed_request, no_endpoint_available or a queue reason, upstream_timeout
+ *   when every try timed out, upstream_unreachable otherwise
  */
 export async function forward(
   request: ForwardRequest,
@@ -88,7 +87,7 @@ export async function forward(
       }
       passive.neutral(endpoint);
       slots.release(endpoint);
-      throw new ProxyError(499, "client_closed_request", "The client closed the connection before the backend answered");
+      throw new Failure("client_closed_request", "The client closed the connection before the backend answered");
     }
     if (attempt.kind === "failed") {
       attempts.push(`${endpoint.name}: ${attempt.reason}`);
@@ -120,20 +119,16 @@ export async function forward(
   }
   const tried = attempts.join("; ");
   if (attempts.length === 0) {
-    throw new ProxyError(503, "no_endpoint_available", "No endpoint for this model is available now; retry shortly", {
-      "retry-after": "1",
-      "retry-after-ms": "1000",
-    });
+    throw new Failure("no_endpoint_available", "No endpoint for this model is available now; retry shortly", 1);
   }
   if (allTimedOut) {
-    throw new ProxyError(
-      504,
+    throw new Failure(
       "upstream_timeout",
       `No backend answered within ${settings.responseHeaderTimeoutMs}ms (tried ${tried}); ` +
         "raise proxy.response_header_timeout if models take longer to load",
     );
   }
-  throw new ProxyError(502, "upstream_unreachable", `Every backend tried for this model failed (tried ${tried})`);
+  throw new Failure("upstream_unreachable", `Every backend tried for this model failed (tried ${tried})`);
 }
 
 async function tryEndpoint(request: ForwardRequest, endpoint: Endpoint, settings: ForwardSettings): Promise<Attempt> {
@@ -196,7 +191,7 @@ async function respond(
     {
       endpoint: endpoint.name,
       model: request.model,
-      backendType: settings.backendType,
+      backendType: endpoint.profile.type,
       requestId: request.requestId,
       responseTimeMs: clock.now() - request.startedAt,
     },
@@ -216,10 +211,10 @@ async function respond(
       release();
       if (request.clientSignal.aborted) {
         passive.neutral(endpoint);
-        throw new ProxyError(499, "client_closed_request", "The client closed the connection before the answer was read");
+        throw new Failure("client_closed_request", "The client closed the connection before the answer was read");
       }
       passive.failure(endpoint, "stream_error", "body upstream error");
-      throw new ProxyError(502, "upstream_body_error", `${endpoint.name} closed the connection while sending its answer`);
+      throw new Failure("upstream_body_error", `${endpoint.name} closed the connection while sending its answer`);
     }
     release();
     const done = Promise.resolve({ end: "complete" as const, bytes: bytes.byteLength, firstByteAt: clock.now() });

@@ -10,7 +10,7 @@ import type { BalancerName, Policy } from "../balancing/policy.ts";
 import { createPolicy } from "../balancing/policy.ts";
 import type { Clock } from "../clock.ts";
 import type { Endpoint } from "../endpoints/endpoint.ts";
-import { ProxyError } from "../http/errors.ts";
+import { Failure } from "../failure.ts";
 import { locateModel } from "../models/catalog.ts";
 import { displayModelName } from "../models/dmr_names.ts";
 import type { DmrMode } from "../models/dmr_state.ts";
@@ -65,7 +65,8 @@ export class Router {
   /**
    * The endpoints to try for `modelKey`, in order.
    *
-   * @throws {ProxyError} 404 when no endpoint lists the model, 503 when none that does is available
+   * @throws {Failure} model_not_found when no endpoint lists the model; model_unavailable, engine_unavailable or
+   *   circuit_open when none that does can take it now
    */
   async candidates(modelKey: string, requested: string, need: Need = ANY): Promise<Endpoint[]> {
     await this.ready();
@@ -78,8 +79,7 @@ export class Router {
     const capable = location.routable.filter((e) => e.dmr.canRun(modelKey, need.engine));
     if (location.routable.length > 0 && capable.length === 0) {
       const engines = location.routable[0]!.dmr.enginesFor(modelKey, need.engine);
-      throw new ProxyError(
-        503,
+      throw new Failure(
         "engine_unavailable",
         `Model "${requested}" needs the ${engines.join(" or ")} engine, which is not running on ` +
           `${names(location.routable)}: install it there (docker model install-runner --backend ${engines[0]}) ` +
@@ -90,12 +90,11 @@ export class Router {
     if (admissible.length > 0) return this.#policy(admissible, (e) => affinity(e, modelKey, need.mode));
     if (capable.length > 0) {
       const wait = Math.max(1, Math.ceil(Math.min(...capable.map((e) => e.breaker.remainingMs())) / 1000));
-      throw new ProxyError(
-        503,
+      throw new Failure(
         "circuit_open",
         `Model "${requested}" cannot be served now: ${names(capable)} failed repeatedly and ` +
           `${capable.length === 1 ? "is" : "are"} paused; retry in ${wait}s`,
-        retryAfter(wait),
+        wait,
       );
     }
     const routable = endpoints.filter((e) => e.isRoutable());
@@ -105,10 +104,9 @@ export class Router {
       const what = endpoints.length === 0
         ? "no Docker Model Runner endpoint is configured"
         : `no healthy endpoint can serve it now (${names(down)} ${down.length === 1 ? "is" : "are"} down)`;
-      throw new ProxyError(503, "model_unavailable", `Model "${requested}" cannot be served: ${what}; retry shortly`, retryAfter(wait));
+      throw new Failure("model_unavailable", `Model "${requested}" cannot be served: ${what}; retry shortly`, wait);
     }
-    throw new ProxyError(
-      404,
+    throw new Failure(
       "model_not_found",
       `Model "${requested}" (${displayModelName(modelKey)}) is not pulled on any healthy Docker Model Runner endpoint ` +
         `(${names(routable)}): see GET /olla/dmr/engines/v1/models for the models available, ` +
@@ -134,11 +132,6 @@ export class Router {
 
 function names(endpoints: readonly Endpoint[]): string {
   return endpoints.map((e) => e.name).join(", ");
-}
-
-/** Seconds for HTTP, milliseconds for the OpenAI SDKs, which read `retry-after-ms` first. */
-function retryAfter(seconds: number): Record<string, string> {
-  return { "retry-after": String(seconds), "retry-after-ms": String(seconds * 1000) };
 }
 
 /**
