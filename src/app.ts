@@ -95,7 +95,8 @@ export async function startTureen(config: Config, options: StartOptions): Promis
     stats,
     runtime,
     status: { endpoints, stats, slots, config, clock },
-    dmr: {
+    profiles,
+    proxy: {
       endpoints,
       router,
       maxBodySize: settings.maxBodySize,

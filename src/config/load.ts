@@ -149,9 +149,19 @@ export function validateConfig(
       );
     }
     const profile = BUILT_IN_REGISTRY.forName(input.type);
-    if (!profile) {
+    if (input.type === "auto") {
       warnings.push(
-        `${path}: endpoint "${input.name}" has type "${input.type}", which this version does not serve yet; it is skipped`,
+        `${path}: endpoint "${input.name}" has type "auto", which Tureen does not detect; it is skipped: set its type (one of ${
+          BUILT_IN_REGISTRY.profiles.map((p) => p.type).join(", ")
+        })`,
+      );
+      continue;
+    }
+    if (!profile) {
+      problems.push(
+        `${path}.type: "${input.type}" is not a backend type Tureen knows: use one of ${
+          BUILT_IN_REGISTRY.profiles.map((p) => p.type).join(", ")
+        }`,
       );
       continue;
     }
@@ -172,7 +182,7 @@ export function validateConfig(
   }
   if (problems.length > 0) throw new ConfigError(label, problems);
   if (endpoints.length === 0) {
-    warnings.push("no docker-model-runner endpoint is configured: every inference request will get 503");
+    warnings.push("no endpoint is configured: every inference request will get 503");
   }
   for (const key of ["model_registry", "model_aliases", "translators", "engineering", "dashboard"] as const) {
     if (parsed[key] !== undefined) warnings.push(`${key}: accepted for Olla compatibility but not used by Tureen yet`);

@@ -8,7 +8,8 @@ import type { Logger } from "../log/logger.ts";
 import { accessLog } from "./access_log.ts";
 import { corsFor } from "./cors.ts";
 import type { AppEnv } from "./context.ts";
-import { dmrRoutes, type DmrRoutesOptions } from "./dmr_routes.ts";
+import type { ProfileRegistry } from "../profiles/registry.ts";
+import { typeRoutes, type TypeRoutesOptions } from "./type_routes.ts";
 import { asProxyError, refuse } from "./errors.ts";
 import { mountInternalRoutes } from "./internal_routes.ts";
 import { mountStatusRoutes, type StatusRoutesOptions } from "./status_routes.ts";
@@ -21,7 +22,8 @@ export interface HttpAppOptions {
   readonly stats: Stats;
   readonly status: StatusRoutesOptions;
   readonly runtime: { name: string; version: string };
-  readonly dmr: DmrRoutesOptions;
+  readonly proxy: TypeRoutesOptions;
+  readonly profiles: ProfileRegistry;
   /** Counts unfinished requests for graceful shutdown (src/in_flight.ts). */
   readonly inFlight?: { begin(): () => void };
 }
@@ -39,12 +41,14 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
   if (browserAccess) app.use(browserAccess);
   mountInternalRoutes(app, options.runtime);
   mountStatusRoutes(app, options.status);
-  app.all("/olla/dmr/*", dmrRoutes(options.dmr));
+  for (const profile of options.profiles.profiles) {
+    for (const prefix of profile.prefixes) app.all(`/olla/${prefix}/*`, typeRoutes(profile, prefix, options.proxy));
+  }
   app.notFound((c) =>
     refuse(
       "route_not_found",
-      `${c.req.method} ${c.req.path} is not a Tureen route: inference lives under /olla/dmr/engines/v1/, ` +
-        "health at /internal/health",
+      `${c.req.method} ${c.req.path} is not a Tureen route: inference lives under /olla/<type>/ (e.g. /olla/dmr/engines/v1/, ` +
+        "/olla/ollama/api/chat) and /olla/proxy/v1/, health at /internal/health",
     ).toResponse()
   );
   app.onError((error, c) => {

@@ -4,9 +4,34 @@
  * prefixes. Built-in profiles need no file; profiles from config may replace or add types.
  */
 import { DMR_PROFILE } from "./dmr.ts";
+import { LEMONADE_PROFILE } from "./lemonade.ts";
+import { LITELLM_PROFILE } from "./litellm.ts";
+import { LLAMACPP_PROFILE } from "./llamacpp.ts";
+import { LM_STUDIO_PROFILE } from "./lm_studio.ts";
+import { LMDEPLOY_PROFILE } from "./lmdeploy.ts";
+import { OLLAMA_PROFILE } from "./ollama.ts";
+import { OMLX_PROFILE } from "./omlx.ts";
+import { OPENAI_COMPATIBLE_PROFILE } from "./openai_compatible.ts";
 import type { Profile } from "./profile.ts";
+import { SGLANG_PROFILE } from "./sglang.ts";
+import { VLLM_PROFILE } from "./vllm.ts";
+import { VLLM_MLX_PROFILE } from "./vllm_mlx.ts";
 
-export const BUILT_IN_PROFILES: readonly Profile[] = [DMR_PROFILE];
+/** Olla's twelve backend types, each from its own file. */
+export const BUILT_IN_PROFILES: readonly Profile[] = [
+  DMR_PROFILE,
+  OLLAMA_PROFILE,
+  LM_STUDIO_PROFILE,
+  VLLM_PROFILE,
+  VLLM_MLX_PROFILE,
+  SGLANG_PROFILE,
+  LLAMACPP_PROFILE,
+  LMDEPLOY_PROFILE,
+  LITELLM_PROFILE,
+  LEMONADE_PROFILE,
+  OMLX_PROFILE,
+  OPENAI_COMPATIBLE_PROFILE,
+];
 
 export class ProfileRegistry {
   readonly #byType = new Map<string, Profile>();

@@ -34,13 +34,17 @@ export interface ForwardRequest {
   readonly requestId: string;
   readonly path: string;
   readonly search: string;
-  readonly body: Uint8Array<ArrayBuffer>;
+  /** POST with a body, or GET (a read-only pass-through) with none. */
+  readonly method?: "POST" | "GET";
+  readonly body: Uint8Array<ArrayBuffer> | null;
   readonly headers: Headers;
   readonly clientIp: string;
   readonly clientSignal: AbortSignal;
   /** Model name for X-Olla-Model and logs. */
   readonly model: string;
   readonly startedAt: number;
+  /** The body for one endpoint (model aliases rewrite `model`); absent: `body` as is. */
+  readonly bodyFor?: (endpoint: Endpoint, body: Uint8Array<ArrayBuffer>) => Uint8Array<ArrayBuffer>;
   /** Called as an attempt starts; the returned callback learns whether the backend answered 2xx. */
   readonly onAttempt?: (endpoint: Endpoint) => (answered: boolean) => void;
 }
@@ -145,14 +149,14 @@ async function tryEndpoint(request: ForwardRequest, endpoint: Endpoint, settings
   }, settings.responseHeaderTimeoutMs);
   try {
     const response = await settings.fetch(upstreamUrl(endpoint, request), {
-      method: "POST",
+      method: request.method ?? "POST",
       headers: buildUpstreamHeaders(request.headers, {
         requestId: request.requestId,
         clientIp: request.clientIp,
         host: request.headers.get("host"),
         endpointHeaders: endpoint.config.headers,
       }),
-      body: request.body,
+      body: request.body && request.bodyFor ? request.bodyFor(endpoint, request.body) : request.body,
       signal: controller.signal,
       redirect: "manual",
     });

@@ -20,7 +20,28 @@ export interface Need {
   /** `llama.cpp` or `vllm` from `/engines/{engine}/...`, null for automatic selection. */
   readonly engine: string | null;
   readonly mode: DmrMode;
+  /** Only these endpoints may serve it (a type's prefix route); default every endpoint. */
+  readonly pool?: (endpoints: readonly Endpoint[]) => readonly Endpoint[];
+  /** How messages name the place the model was looked for; default Docker Model Runner's. */
+  readonly scope?: Scope;
 }
+
+/** Words for error messages: which servers were searched, where the list is, how to get a model. */
+export interface Scope {
+  readonly label: string;
+  readonly listPath: string;
+  /** Shows a model name the way the user should read it. */
+  readonly show: (key: string) => string;
+  /** e.g. `pull it with "docker model pull x"`; null when there is no one way. */
+  readonly fetchHint: ((shown: string) => string) | null;
+}
+
+export const DMR_SCOPE: Scope = {
+  label: "Docker Model Runner",
+  listPath: "/olla/dmr/engines/v1/models",
+  show: displayModelName,
+  fetchHint: (shown) => `pull it with "docker model pull ${shown}"`,
+};
 
 const ANY: Need = { engine: null, mode: "completion" };
 
@@ -70,15 +91,17 @@ export class Router {
    */
   async candidates(modelKey: string, requested: string, need: Need = ANY): Promise<Endpoint[]> {
     await this.ready();
-    const { endpoints } = this.#options;
+    const endpoints = need.pool ? need.pool(this.#options.endpoints) : this.#options.endpoints;
+    const scope = need.scope ?? DMR_SCOPE;
     let location = locateModel(endpoints, modelKey);
     if (location.routable.length === 0 && location.down.length === 0) {
       await this.#refreshOnMiss();
       location = locateModel(endpoints, modelKey);
     }
-    const capable = location.routable.filter((e) => e.dmr.canRun(modelKey, need.engine));
+    const capable = location.routable.filter((e) => !isDmr(e) || e.dmr.canRun(e.keyOf(modelKey), need.engine));
     if (location.routable.length > 0 && capable.length === 0) {
-      const engines = location.routable[0]!.dmr.enginesFor(modelKey, need.engine);
+      const first = location.routable[0]!;
+      const engines = first.dmr.enginesFor(first.keyOf(modelKey), need.engine);
       throw new Failure(
         "engine_unavailable",
         `Model "${requested}" needs the ${engines.join(" or ")} engine, which is not running on ` +
@@ -102,15 +125,16 @@ export class Router {
       const down = location.down.length > 0 ? location.down : endpoints;
       const wait = this.#secondsToNextCheck(down);
       const what = endpoints.length === 0
-        ? "no Docker Model Runner endpoint is configured"
+        ? `no ${scope.label} endpoint is configured`
         : `no healthy endpoint can serve it now (${names(down)} ${down.length === 1 ? "is" : "are"} down)`;
       throw new Failure("model_unavailable", `Model "${requested}" cannot be served: ${what}; retry shortly`, wait);
     }
+    const shown = scope.show(modelKey);
     throw new Failure(
       "model_not_found",
-      `Model "${requested}" (${displayModelName(modelKey)}) is not pulled on any healthy Docker Model Runner endpoint ` +
-        `(${names(routable)}): see GET /olla/dmr/engines/v1/models for the models available, ` +
-        `or pull it with "docker model pull ${displayModelName(modelKey)}"`,
+      `Model "${requested}" (${shown}) is not pulled on any healthy ${scope.label} endpoint ` +
+        `(${names(routable)}): see GET ${scope.listPath} for the models available` +
+        (scope.fetchHint ? `, or ${scope.fetchHint(shown)}` : ""),
     );
   }
 
@@ -130,6 +154,10 @@ export class Router {
   }
 }
 
+function isDmr(endpoint: Endpoint): boolean {
+  return endpoint.profile.type === "docker-model-runner";
+}
+
 function names(endpoints: readonly Endpoint[]): string {
   return endpoints.map((e) => e.name).join(", ");
 }
@@ -145,7 +173,10 @@ export const RUNNER_SLOTS = 4;
  * 1 a cold load already under way (join it rather than start another), 2 cold,
  * 3 loaded but every slot busy (spill over to a cold peer, which then loads once).
  */
-function affinity(endpoint: Endpoint, key: string, mode: DmrMode): number {
+function affinity(endpoint: Endpoint, name: string, mode: DmrMode): number {
+  // Other types: loaded, or unable to say (listed means available) is ready; reported not loaded is cold.
+  if (!isDmr(endpoint)) return endpoint.isLoaded(name) === false ? 2 : 0;
+  const key = endpoint.keyOf(name);
   if (endpoint.dmr.isLoaded(key, mode)) return endpoint.inFlight < RUNNER_SLOTS ? 0 : 3;
   return endpoint.dmr.isLoading(key, mode) ? 1 : 2;
 }
