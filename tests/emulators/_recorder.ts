@@ -1,0 +1,42 @@
+/**
+ * What every emulator records of the requests it receives, so tests can prove what did,
+ * and what never did, reach a backend.
+ */
+
+export interface Seen {
+  method: string;
+  path: string;
+  search: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export async function record(req: Request, into: Seen[]): Promise<Seen> {
+  const url = new URL(req.url);
+  const seen: Seen = {
+    method: req.method,
+    path: url.pathname,
+    search: url.search,
+    headers: Object.fromEntries(req.headers),
+    body: req.method === "GET" || req.method === "HEAD" ? "" : await req.text(),
+  };
+  into.push(seen);
+  return seen;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A body streamed as the given pieces, `delayMs` apart, each flushed on its own. */
+export function paced(pieces: readonly string[], delayMs: number, contentType: string, status = 200): Response {
+  const encoder = new TextEncoder();
+  let next = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const piece = pieces[next++];
+      if (piece === undefined) return controller.close();
+      if (delayMs > 0) await sleep(delayMs);
+      controller.enqueue(encoder.encode(piece));
+    },
+  });
+  return new Response(body, { status, headers: { "content-type": contentType } });
+}
