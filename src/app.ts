@@ -100,6 +100,7 @@ export async function startTureen(config: Config, options: StartOptions): Promis
       endpoints,
       router,
       maxBodySize: settings.maxBodySize,
+      aliases: settings.aliases,
       forwarding: {
         fetch: runtime.fetch,
         fetchDecompresses: runtime.fetchDecompresses,

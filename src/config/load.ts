@@ -184,7 +184,7 @@ export function validateConfig(
   if (endpoints.length === 0) {
     warnings.push("no endpoint is configured: every inference request will get 503");
   }
-  for (const key of ["model_registry", "model_aliases", "translators", "engineering", "dashboard"] as const) {
+  for (const key of ["model_registry", "translators", "engineering", "dashboard"] as const) {
     if (parsed[key] !== undefined) warnings.push(`${key}: accepted for Olla compatibility but not used by Tureen yet`);
   }
   if (parsed.server.rate_limits !== undefined) {

@@ -199,7 +199,8 @@ export const configSchema = z.strictObject({
   logging: loggingSchema.prefault({}),
   models: modelsSchema.prefault({}),
   model_registry: acceptedOllaBlock,
-  model_aliases: acceptedOllaBlock,
+  /** One model name clients use → the names backends know it by; only the body's `model` is rewritten. */
+  model_aliases: z.record(z.string().trim().min(1), z.array(z.string().trim().min(1)).min(1, "list at least one backend model name")).default({}),
   translators: acceptedOllaBlock,
   engineering: acceptedOllaBlock,
   dashboard: acceptedOllaBlock,

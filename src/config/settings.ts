@@ -19,6 +19,7 @@ export interface Settings {
   readonly preload: readonly PreloadEntry[];
   readonly discovery: { readonly enabled: boolean; readonly intervalMs: number; readonly timeoutMs: number };
   readonly maxBodySize: number;
+  readonly aliases: ReadonlyMap<string, readonly string[]>;
 }
 
 export function deriveSettings(config: Config): Settings {
@@ -44,5 +45,6 @@ export function deriveSettings(config: Config): Settings {
       timeoutMs: config.discovery.model_discovery.timeout,
     },
     maxBodySize: config.server.request_limits.max_body_size,
+    aliases: new Map(Object.entries(config.model_aliases)),
   };
 }

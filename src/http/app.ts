@@ -9,6 +9,8 @@ import { accessLog } from "./access_log.ts";
 import { corsFor } from "./cors.ts";
 import type { AppEnv } from "./context.ts";
 import type { ProfileRegistry } from "../profiles/registry.ts";
+import { mountCatalogRoutes } from "./catalog_routes.ts";
+import { proxyRoutes } from "./proxy_routes.ts";
 import { typeRoutes, type TypeRoutesOptions } from "./type_routes.ts";
 import { asProxyError, refuse } from "./errors.ts";
 import { mountInternalRoutes } from "./internal_routes.ts";
@@ -41,6 +43,8 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
   if (browserAccess) app.use(browserAccess);
   mountInternalRoutes(app, options.runtime);
   mountStatusRoutes(app, options.status);
+  mountCatalogRoutes(app, { endpoints: options.proxy.endpoints, router: options.proxy.router, profiles: options.profiles });
+  app.all("/olla/proxy/*", proxyRoutes(options.profiles, options.proxy));
   for (const profile of options.profiles.profiles) {
     for (const prefix of profile.prefixes) app.all(`/olla/${prefix}/*`, typeRoutes(profile, prefix, options.proxy));
   }

@@ -10,7 +10,8 @@ import { displayModelName } from "../models/dmr_names.ts";
 import type { DmrMode } from "../models/dmr_state.ts";
 import type { Profile, ProxiedPath } from "../profiles/profile.ts";
 import { forward, type ForwardOutcome, type ForwardSettings } from "../proxying/forward.ts";
-import type { Need, Router, Scope } from "../routing/route.ts";
+import { rewriteModel } from "../proxying/model_rewrite.ts";
+import { type Need, nameOn, type Router, type Scope } from "../routing/route.ts";
 import { readBodyWithin, readModelField } from "./body.ts";
 import type { AppEnv } from "./context.ts";
 import { refuse } from "./errors.ts";
@@ -25,10 +26,10 @@ export interface ByModel {
   readonly need: Pick<Need, "pool" | "scope">;
   readonly forwarding: ForwardSettings;
   readonly maxBodySize: number;
-  /** Rewrites the body for the endpoint chosen (model aliases); absent: sent as received. */
-  readonly bodyFor?: (endpoint: Endpoint, body: Uint8Array<ArrayBuffer>) => Uint8Array<ArrayBuffer>;
-  /** Names to look up instead of the one requested (model aliases). */
-  readonly lookup?: (requested: string) => string;
+  /** `model_aliases`: one name a client uses → the names backends use. */
+  readonly aliases: ReadonlyMap<string, readonly string[]>;
+  /** The backend path per endpoint when it differs by type (`/olla/proxy`). */
+  readonly pathFor?: (endpoint: Endpoint) => string;
 }
 
 /** Forward a POST to an endpoint that serves the body's `model`. */
@@ -39,29 +40,34 @@ export async function forwardByModel(c: Context<AppEnv>, options: ByModel): Prom
   const record = c.get("record");
   const body = await readBodyWithin(raw, options.maxBodySize);
   const requested = readModelField(body);
-  const lookup = options.lookup ? options.lookup(requested) : requested;
-  const key = options.profile ? options.profile.modelKey(lookup) : lookup;
+  const aliases = options.aliases.get(requested);
+  const key = options.profile && !aliases ? options.profile.modelKey(requested) : requested;
   const dmr = options.profile?.type === "docker-model-runner";
-  record.model = dmr ? displayModelName(key) : requested;
+  record.model = dmr && !aliases ? displayModelName(key) : requested;
   const mode: DmrMode = options.route.kind === "embeddings" ? "embedding" : "completion";
   const candidates = await options.router.candidates(key, requested, {
     engine: options.route.engine ?? null,
     mode,
     ...options.need,
+    ...(aliases ? { aliases } : {}),
   });
   const outcome = await forward({
     requestId: record.id,
     path: options.path,
     search: searchOf(raw.url),
     body,
-    bodyFor: options.bodyFor,
+    // Only the `model` value changes, to the name the chosen endpoint uses; every other byte as sent.
+    ...(aliases ? { bodyFor: (endpoint: Endpoint, bytes: Uint8Array<ArrayBuffer>) => rewriteModel(bytes, nameOn(endpoint, key, aliases)) } : {}),
+    ...(options.pathFor ? { pathFor: options.pathFor } : {}),
     headers: raw.headers,
     clientIp: c.env?.remoteAddress ?? "",
     clientSignal: raw.signal,
     model: record.model,
     startedAt: record.startedAt,
     onAttempt: (endpoint) =>
-      endpoint.profile.type === "docker-model-runner" ? endpoint.dmr.trackRequest(endpoint.keyOf(key), mode) : () => {},
+      endpoint.profile.type === "docker-model-runner"
+        ? endpoint.dmr.trackRequest(endpoint.keyOf(nameOn(endpoint, key, aliases)), mode)
+        : () => {},
   }, candidates, options.forwarding);
   return settle(c, outcome);
 }

@@ -22,6 +22,8 @@ export interface TypeRoutesOptions {
   readonly router: Router;
   readonly forwarding: ForwardSettings;
   readonly maxBodySize: number;
+  /** `model_aliases` from config. */
+  readonly aliases: ReadonlyMap<string, readonly string[]>;
 }
 
 /** `..`, encoded dots or slashes, and backslashes never name an allowed route. */
@@ -62,6 +64,7 @@ export function typeRoutes(profile: Profile, routePrefix: string, options: TypeR
       need: { pool: ofType, scope },
       forwarding: options.forwarding,
       maxBodySize: options.maxBodySize,
+      aliases: options.aliases,
     });
   };
 }

@@ -60,11 +60,13 @@ export interface ModelLocation {
   readonly down: Endpoint[];
 }
 
-export function locateModel(endpoints: readonly Endpoint[], key: string): ModelLocation {
+/** Where a model is listed; `names` are alternatives (a model alias), any one of which will do. */
+export function locateModel(endpoints: readonly Endpoint[], names: string | readonly string[]): ModelLocation {
   const routable: Endpoint[] = [];
   const down: Endpoint[] = [];
+  const wanted = typeof names === "string" ? [names] : names;
   for (const endpoint of endpoints) {
-    if (!endpoint.serves(key)) continue;
+    if (!wanted.some((name) => endpoint.serves(name))) continue;
     (endpoint.isRoutable() ? routable : down).push(endpoint);
   }
   return { routable, down };

@@ -43,6 +43,8 @@ export interface ForwardRequest {
   /** Model name for X-Olla-Model and logs. */
   readonly model: string;
   readonly startedAt: number;
+  /** The backend path for one endpoint, when types differ (`/olla/proxy`); absent: `path`. */
+  readonly pathFor?: (endpoint: Endpoint) => string;
   /** The body for one endpoint (model aliases rewrite `model`); absent: `body` as is. */
   readonly bodyFor?: (endpoint: Endpoint, body: Uint8Array<ArrayBuffer>) => Uint8Array<ArrayBuffer>;
   /** Called as an attempt starts; the returned callback learns whether the backend answered 2xx. */
@@ -255,7 +257,7 @@ async function respond(
 }
 
 function upstreamUrl(endpoint: Endpoint, request: ForwardRequest): string {
-  return endpoint.proxyBase + request.path + request.search;
+  return endpoint.proxyBase + (request.pathFor ? request.pathFor(endpoint) : request.path) + request.search;
 }
 
 /** Answers at most this large, with a declared length, are read whole rather than relayed. */

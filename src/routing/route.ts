@@ -24,6 +24,13 @@ export interface Need {
   readonly pool?: (endpoints: readonly Endpoint[]) => readonly Endpoint[];
   /** How messages name the place the model was looked for; default Docker Model Runner's. */
   readonly scope?: Scope;
+  /** Backend names of a model alias: an endpoint serving any of them qualifies. */
+  readonly aliases?: readonly string[];
+}
+
+/** The name to use on `endpoint`: the first alias it serves, else the one requested. */
+export function nameOn(endpoint: Endpoint, modelKey: string, aliases: readonly string[] | undefined): string {
+  return aliases?.find((name) => endpoint.serves(name)) ?? modelKey;
 }
 
 /** Words for error messages: which servers were searched, where the list is, how to get a model. */
@@ -93,15 +100,17 @@ export class Router {
     await this.ready();
     const endpoints = need.pool ? need.pool(this.#options.endpoints) : this.#options.endpoints;
     const scope = need.scope ?? DMR_SCOPE;
-    let location = locateModel(endpoints, modelKey);
+    const wanted = need.aliases ?? [modelKey];
+    let location = locateModel(endpoints, wanted);
     if (location.routable.length === 0 && location.down.length === 0) {
       await this.#refreshOnMiss();
-      location = locateModel(endpoints, modelKey);
+      location = locateModel(endpoints, wanted);
     }
-    const capable = location.routable.filter((e) => !isDmr(e) || e.dmr.canRun(e.keyOf(modelKey), need.engine));
+    const on = (e: Endpoint) => nameOn(e, modelKey, need.aliases);
+    const capable = location.routable.filter((e) => !isDmr(e) || e.dmr.canRun(e.keyOf(on(e)), need.engine));
     if (location.routable.length > 0 && capable.length === 0) {
       const first = location.routable[0]!;
-      const engines = first.dmr.enginesFor(first.keyOf(modelKey), need.engine);
+      const engines = first.dmr.enginesFor(first.keyOf(on(first)), need.engine);
       throw new Failure(
         "engine_unavailable",
         `Model "${requested}" needs the ${engines.join(" or ")} engine, which is not running on ` +
@@ -110,7 +119,7 @@ export class Router {
       );
     }
     const admissible = capable.filter((e) => e.breaker.isAdmissible());
-    if (admissible.length > 0) return this.#policy(admissible, (e) => affinity(e, modelKey, need.mode));
+    if (admissible.length > 0) return this.#policy(admissible, (e) => affinity(e, on(e), need.mode));
     if (capable.length > 0) {
       const wait = Math.max(1, Math.ceil(Math.min(...capable.map((e) => e.breaker.remainingMs())) / 1000));
       throw new Failure(
