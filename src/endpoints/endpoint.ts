@@ -107,12 +107,14 @@ export class Endpoint {
 
   /** This endpoint's canonical key for a model name a client sent. */
   keyOf(name: string): string {
-    return this.profile.modelKey(name);
+    // Routes pass canonical keys already: skip the normalising on the hot path.
+    return this.#models.has(name) ? name : this.profile.modelKey(name);
   }
 
   /** Whether it lists the model `name` (a client's name or a canonical key of this type). */
   serves(name: string): boolean {
-    const key = this.keyOf(name);
+    if (this.#models.has(name)) return true;
+    const key = this.profile.modelKey(name);
     if (this.#models.has(key)) return true;
     // A short 12-hex ID names the model whose digest starts with it (dmr-wire.md §2).
     if (key.startsWith("sha256:") && key.length === 19) {

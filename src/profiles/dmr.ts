@@ -6,6 +6,7 @@
  * `/models` (read by models/dmr_probe.ts). Nothing outside this table reaches a DMR.
  */
 import { displayModelName, normaliseModelRef } from "../models/dmr_names.ts";
+import { parseRunners } from "../models/dmr_state.ts";
 import { byPath, type EndpointModel, type ListingPath, type Profile, type ProxiedPath } from "./profile.ts";
 
 const ENGINE_PREFIXES = [
@@ -58,6 +59,8 @@ export const DMR_PROFILE: Profile = {
   parseModels: parseDmrModelList,
   modelKey: normaliseModelRef,
   showModel: displayModelName,
+  // Read with engines and formats by models/dmr_probe.ts, which also keeps the loading runners.
+  loaded: { path: "/engines/ps", parse: (body) => [...parseRunners(body).loaded].map((id) => id.slice(0, id.lastIndexOf("|"))) },
   proxied: byPath<ProxiedPath>(
     ENGINE_PREFIXES.flatMap(([prefix, engine]) =>
       INFERENCE_SUFFIXES.map(([suffix, kind]) => ({ path: `${prefix}${suffix}`, kind, engine }))
