@@ -16,7 +16,7 @@ import { ModelDiscovery } from "./models/discovery.ts";
 import { Preloader } from "./models/preload.ts";
 import { createHttpApp } from "./http/app.ts";
 import type { Logger } from "./log/logger.ts";
-import { BUILT_IN_REGISTRY } from "./profiles/registry.ts";
+import { BUILT_IN_PROFILES, ProfileRegistry } from "./profiles/registry.ts";
 import { Router } from "./routing/route.ts";
 import { planEndpoints, type ReloadSummary, settingsNeedingRestart } from "./reload.ts";
 import type { RunningServer, Runtime } from "./runtime/contract.ts";
@@ -58,8 +58,10 @@ export async function startTureen(config: Config, options: StartOptions): Promis
   const { runtime, logger } = options;
   const clock = options.clock ?? systemClock;
   const settings = deriveSettings(config);
-  const profiles = BUILT_IN_REGISTRY;
-  const makeEndpoint = (c: EndpointConfig) => new Endpoint(c, profiles.forType(c.type), settings.breaker, clock);
+  const profiles = new ProfileRegistry([...BUILT_IN_PROFILES, ...config.profiles]);
+  // Type resolution follows the profiles of the config in force; new route prefixes need a restart.
+  let registry = profiles;
+  const makeEndpoint = (c: EndpointConfig) => new Endpoint(c, registry.forType(c.type), settings.breaker, clock);
   const endpoints = config.endpoints.map(makeEndpoint);
   const inFlight = new InFlight();
   const slots = new Slots({ clock, ...settings.queue });
@@ -170,6 +172,7 @@ export async function startTureen(config: Config, options: StartOptions): Promis
       return { cut, waitedMs: clock.now() - startedAt };
     },
     reload(next) {
+      registry = new ProfileRegistry([...BUILT_IN_PROFILES, ...next.profiles]);
       const plan = planEndpoints(endpoints, next.endpoints);
       const nextList = plan.next.map((item) => ("keep" in item ? item.keep : makeEndpoint(item.build)));
       const fresh = nextList.filter((e) => !endpoints.includes(e));

@@ -4,7 +4,9 @@
  * parse (shape), derive (URLs, headers, auth), validate (cross-field rules).
  */
 import { parse as parseYaml } from "yaml";
-import { BUILT_IN_REGISTRY } from "../profiles/registry.ts";
+import { profileFromYaml } from "../profiles/from_yaml.ts";
+import type { Profile } from "../profiles/profile.ts";
+import { BUILT_IN_PROFILES, BUILT_IN_REGISTRY, ProfileRegistry } from "../profiles/registry.ts";
 import { applyEnvOverrides } from "./env.ts";
 import { type EndpointConfigInput, configSchema, type RawConfig } from "./schema.ts";
 import { describeIssue } from "./issues.ts";
@@ -33,6 +35,8 @@ export type Config = Readonly<Omit<RawConfig, "endpoints">> & {
   readonly source: string | null;
   /** Things that did not stop start-up but deserve a log line. */
   readonly warnings: readonly string[];
+  /** Profiles read from `profiles/*.yaml` beside the config file, over the built-in ones. */
+  readonly profiles: readonly Profile[];
 };
 
 /** Everything the loader needs from the outside world, so tests need no files or env. */
@@ -42,6 +46,8 @@ export interface LoadOptions {
   readonly env: (name: string) => string | undefined;
   /** Returns the file's text, or undefined when it does not exist. */
   readonly readTextFile: (path: string) => string | undefined;
+  /** File names in a directory, or undefined when it does not exist (profile files). */
+  readonly listDir?: (path: string) => string[] | undefined;
 }
 
 /** Thrown when the config cannot be used; the message lists every problem. */
@@ -94,7 +100,34 @@ export function loadConfig(options: LoadOptions): Config {
   }
   const label = source ? `"${source}"` : "(built-in defaults)";
   const raw = source ? parseFile(text ?? "", label) : { endpoints: [SEED_ENDPOINT] };
-  return validateConfig(raw, { source, env: options.env, readTextFile: options.readTextFile });
+  const profiles = loadProfiles(source, options);
+  return validateConfig(raw, { source, env: options.env, readTextFile: options.readTextFile, profiles });
+}
+
+/** Olla's layout: `profiles/*.yaml` in the config file's folder (`config/profiles/` with no config file). */
+export function profilesDir(source: string | null): string {
+  if (!source) return "config/profiles";
+  const slash = Math.max(source.lastIndexOf("/"), source.lastIndexOf("\\"));
+  return slash === -1 ? "profiles" : `${source.slice(0, slash)}/profiles`;
+}
+
+function loadProfiles(source: string | null, options: LoadOptions): Profile[] {
+  const dir = profilesDir(source);
+  const names = options.listDir?.(dir)?.filter((name) => /\.ya?ml$/.test(name)).sort() ?? [];
+  const profiles: Profile[] = [];
+  const problems: string[] = [];
+  for (const name of names) {
+    const path = `${dir}/${name}`;
+    try {
+      const doc = parseYaml(options.readTextFile(path) ?? "");
+      const builtIn = BUILT_IN_PROFILES.find((p) => p.type === (doc as { name?: unknown })?.name);
+      profiles.push(profileFromYaml(doc, builtIn));
+    } catch (error) {
+      problems.push(`profile ${path}: ${(error as Error).message.split("\n")[0]}: fix the file or remove it`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(`"${dir}"`, problems);
+  return profiles;
 }
 
 function parseFile(text: string, label: string): Record<string, unknown> {
@@ -118,8 +151,16 @@ function parseFile(text: string, label: string): Record<string, unknown> {
  */
 export function validateConfig(
   raw: Record<string, unknown>,
-  options: { source: string | null; env: LoadOptions["env"]; readTextFile: LoadOptions["readTextFile"] },
+  options: {
+    source: string | null;
+    env: LoadOptions["env"];
+    readTextFile: LoadOptions["readTextFile"];
+    /** Profiles from files, over the built-in ones. */
+    profiles?: readonly Profile[];
+  },
 ): Config {
+  const fileProfiles = options.profiles ?? [];
+  const registry = fileProfiles.length > 0 ? new ProfileRegistry([...BUILT_IN_PROFILES, ...fileProfiles]) : BUILT_IN_REGISTRY;
   const label = options.source ? `"${options.source}"` : "(built-in defaults)";
   const envSources = applyEnvOverrides(raw, options.env);
   const result = configSchema.safeParse(raw);
@@ -148,11 +189,11 @@ export function validateConfig(
           "make the timeout shorter than the interval",
       );
     }
-    const profile = BUILT_IN_REGISTRY.forName(input.type);
+    const profile = registry.forName(input.type);
     if (input.type === "auto") {
       warnings.push(
         `${path}: endpoint "${input.name}" has type "auto", which Tureen does not detect; it is skipped: set its type (one of ${
-          BUILT_IN_REGISTRY.profiles.map((p) => p.type).join(", ")
+          registry.profiles.map((p) => p.type).join(", ")
         })`,
       );
       continue;
@@ -160,8 +201,8 @@ export function validateConfig(
     if (!profile) {
       problems.push(
         `${path}.type: "${input.type}" is not a backend type Tureen knows: use one of ${
-          BUILT_IN_REGISTRY.profiles.map((p) => p.type).join(", ")
-        }`,
+          registry.profiles.map((p) => p.type).join(", ")
+        } (or add a profile file)`,
       );
       continue;
     }
@@ -196,7 +237,7 @@ export function validateConfig(
     warnings.push(`accepted for Olla compatibility but not enforced by Tureen: ${inert.join(", ")}`);
   }
   const { endpoints: _shorthand, ...rest } = parsed;
-  return deepFreeze({ ...rest, endpoints, source: options.source, warnings });
+  return deepFreeze({ ...rest, endpoints, source: options.source, warnings, profiles: fileProfiles });
 }
 
 /** Olla keys that validate but change nothing here; naming them at start beats a silent no-op. */
