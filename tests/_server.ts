@@ -156,3 +156,11 @@ export async function until(predicate: () => boolean | Promise<boolean>, timeout
     await Bun.sleep(10);
   }
 }
+
+/** Wait until every endpoint is healthy and has listed its models. */
+export function untilAllHealthy(server: ServerUnderTest, timeoutMs = 8_000): Promise<void> {
+  return until(async () => {
+    const status = await (await fetch(`${server.url}/internal/status/endpoints`)).json();
+    return status.endpoints.every((e: { status: string; model_count: number }) => e.status === "healthy" && e.model_count > 0);
+  }, timeoutMs);
+}

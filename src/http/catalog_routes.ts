@@ -30,7 +30,11 @@ export function mountCatalogRoutes(app: Hono<AppEnv>, options: CatalogRoutesOpti
     await options.router.ready();
     const models = filter(unifiedModels(options.endpoints), c.req.query(), options.profiles);
     if (format === "unified") return c.json({ object: "list", data: models.map(unifiedEntry) });
-    const placed = models.map((m) => ({ endpoint: m.placements[0]!.endpoint, model: m.placements[0]!.model, name: m.id }));
+    const placed = models.map((m) => ({
+      endpoint: m.placements[0]!.endpoint,
+      model: m.placements[0]!.model,
+      name: m.id,
+    }));
     return c.json(renderList(format as "openai" | "ollama" | "lmstudio", placed));
   });
 
@@ -42,7 +46,10 @@ export function mountCatalogRoutes(app: Hono<AppEnv>, options: CatalogRoutesOpti
       mergeName(m.id) === wanted || m.digest === id || m.placements.some((p) => mergeName(p.nativeName) === wanted)
     );
     if (!model) {
-      throw refuse("model_not_found", `No available endpoint lists a model "${id}": see GET /olla/models for the models available`);
+      throw refuse(
+        "model_not_found",
+        `No available endpoint lists a model "${id}": see GET /olla/models for the models available`,
+      );
     }
     return c.json(unifiedEntry(model));
   });

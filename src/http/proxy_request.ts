@@ -11,7 +11,7 @@ import type { DmrMode } from "../models/dmr_state.ts";
 import type { Profile, ProxiedPath } from "../profiles/profile.ts";
 import { forward, type ForwardOutcome, type ForwardSettings } from "../proxying/forward.ts";
 import { rewriteModel } from "../proxying/model_rewrite.ts";
-import { type Need, nameOn, type Router, type Scope } from "../routing/route.ts";
+import { nameOn, type Need, type Router, type Scope } from "../routing/route.ts";
 import { readBodyWithin, readModelField } from "./body.ts";
 import type { AppEnv } from "./context.ts";
 import { refuse } from "./errors.ts";
@@ -51,24 +51,33 @@ export async function forwardByModel(c: Context<AppEnv>, options: ByModel): Prom
     ...options.need,
     ...(aliases ? { aliases } : {}),
   });
-  const outcome = await forward({
-    requestId: record.id,
-    path: options.path,
-    search: searchOf(raw.url),
-    body,
-    // Only the `model` value changes, to the name the chosen endpoint uses; every other byte as sent.
-    ...(aliases ? { bodyFor: (endpoint: Endpoint, bytes: Uint8Array<ArrayBuffer>) => rewriteModel(bytes, nameOn(endpoint, key, aliases)) } : {}),
-    ...(options.pathFor ? { pathFor: options.pathFor } : {}),
-    headers: raw.headers,
-    clientIp: c.env?.remoteAddress ?? "",
-    clientSignal: raw.signal,
-    model: record.model,
-    startedAt: record.startedAt,
-    onAttempt: (endpoint) =>
-      endpoint.profile.type === "docker-model-runner"
-        ? endpoint.dmr.trackRequest(endpoint.keyOf(nameOn(endpoint, key, aliases)), mode)
-        : () => {},
-  }, candidates, options.forwarding);
+  const outcome = await forward(
+    {
+      requestId: record.id,
+      path: options.path,
+      search: searchOf(raw.url),
+      body,
+      // Only the `model` value changes, to the name the chosen endpoint uses; every other byte as sent.
+      ...(aliases
+        ? {
+          bodyFor: (endpoint: Endpoint, bytes: Uint8Array<ArrayBuffer>) =>
+            rewriteModel(bytes, nameOn(endpoint, key, aliases)),
+        }
+        : {}),
+      ...(options.pathFor ? { pathFor: options.pathFor } : {}),
+      headers: raw.headers,
+      clientIp: c.env?.remoteAddress ?? "",
+      clientSignal: raw.signal,
+      model: record.model,
+      startedAt: record.startedAt,
+      onAttempt: (endpoint) =>
+        endpoint.profile.type === "docker-model-runner"
+          ? endpoint.dmr.trackRequest(endpoint.keyOf(nameOn(endpoint, key, aliases)), mode)
+          : () => {},
+    },
+    candidates,
+    options.forwarding,
+  );
   return settle(c, outcome);
 }
 
@@ -82,18 +91,22 @@ export async function forwardFirst(
   const raw = c.req.raw;
   const record = c.get("record");
   const candidates = endpoints.filter((e) => e.isRoutable()).sort((a, b) => b.config.priority - a.config.priority);
-  const outcome = await forward({
-    requestId: record.id,
-    path,
-    search: searchOf(raw.url),
-    method: "GET",
-    body: null,
-    headers: raw.headers,
-    clientIp: c.env?.remoteAddress ?? "",
-    clientSignal: raw.signal,
-    model: "",
-    startedAt: record.startedAt,
-  }, candidates, forwarding);
+  const outcome = await forward(
+    {
+      requestId: record.id,
+      path,
+      search: searchOf(raw.url),
+      method: "GET",
+      body: null,
+      headers: raw.headers,
+      clientIp: c.env?.remoteAddress ?? "",
+      clientSignal: raw.signal,
+      model: "",
+      startedAt: record.startedAt,
+    },
+    candidates,
+    forwarding,
+  );
   return settle(c, outcome);
 }
 

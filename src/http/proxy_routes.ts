@@ -42,7 +42,10 @@ export function proxyRoutes(profiles: ProfileRegistry, options: TypeRoutesOption
         return c.json(renderList(listing.format, placedModels(ofOllama(options.endpoints))));
       }
       if (isManagement(ollama, sub)) {
-        throw refuse("management_not_supported", `${method} ${path} is a model management route: Tureen never forwards it`);
+        throw refuse(
+          "management_not_supported",
+          `${method} ${path} is a model management route: Tureen never forwards it`,
+        );
       }
       if (method === "GET" && ollama.passthroughGets.has(sub)) {
         return forwardFirst(c, sub, ofOllama(options.endpoints), options.forwarding);
@@ -63,10 +66,16 @@ export function proxyRoutes(profiles: ProfileRegistry, options: TypeRoutesOption
     if (method === "GET" && sub === "/v1/models") {
       await options.router.ready();
       const fleet = options.endpoints.filter((e) => e.profile.openaiCompatible);
-      const placed = unifiedModels(fleet).map((m) => ({ endpoint: m.placements[0]!.endpoint, model: m.placements[0]!.model, name: m.id }));
+      const placed = unifiedModels(fleet).map((m) => ({
+        endpoint: m.placements[0]!.endpoint,
+        model: m.placements[0]!.model,
+        name: m.id,
+      }));
       return c.json(renderList("openai", placed));
     }
-    const route = method === "POST" ? profiles.profiles.map((p) => fleetPath(p, sub)).find((r) => r !== null) : undefined;
+    const route = method === "POST"
+      ? profiles.profiles.map((p) => fleetPath(p, sub)).find((r) => r !== null)
+      : undefined;
     if (!route) throw notProxied(method, path);
     return forwardByModel(c, {
       path: sub,

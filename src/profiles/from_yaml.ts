@@ -20,7 +20,9 @@ const apiPath = z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, "expected a path such
 const profileFileSchema = z.looseObject({
   name: z.string().trim().regex(/^[a-z0-9][a-z0-9._-]*$/, "expected a lower-case type name such as my-server"),
   display_name: z.string().optional(),
-  routing: z.looseObject({ prefixes: z.array(z.string().regex(/^[A-Za-z0-9._-]+$/, "expected a prefix such as myserver")).optional() }).optional(),
+  routing: z.looseObject({
+    prefixes: z.array(z.string().regex(/^[A-Za-z0-9._-]+$/, "expected a prefix such as myserver")).optional(),
+  }).optional(),
   api: z.looseObject({
     openai_compatible: z.boolean().optional(),
     paths: z.array(apiPath).optional(),
@@ -84,7 +86,11 @@ export function profileFromYaml(doc: unknown, builtIn: Profile | undefined): Pro
     // A file that moves the health check to another path cannot know what the built-in's body check expects.
     ...(api.health_check_path && api.health_check_path !== base.healthPath ? { readHealth: undefined } : {}),
     modelsPath,
-    parseModels: format && PARSERS[format] ? PARSERS[format] : builtIn && !format ? base.parseModels : (body) => parseOpenAiModelList(body),
+    parseModels: format && PARSERS[format]
+      ? PARSERS[format]
+      : builtIn && !format
+      ? base.parseModels
+      : (body) => parseOpenAiModelList(body),
     proxied: proxied ? byPath(proxied) : base.proxied,
     nativeApis: messagesPath ? { ...base.nativeApis, anthropicMessages: messagesPath } : base.nativeApis,
   };

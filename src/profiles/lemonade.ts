@@ -43,12 +43,25 @@ const base = openAiFamily({
   modelsPath: "/api/v1/models",
   loaded: { path: "/api/v1/health", parse: parseLemonadeLoaded },
   listings: [{ path: "/v1/models", format: "openai" }, { path: "/api/v1/models", format: "openai" }],
-  management: ["pull", "delete", "load", "unload", "install", "uninstall", "cloud/auth", "models/register", "downloads/control", "jobs"]
+  management: [
+    "pull",
+    "delete",
+    "load",
+    "unload",
+    "install",
+    "uninstall",
+    "cloud/auth",
+    "models/register",
+    "downloads/control",
+    "jobs",
+  ]
     .flatMap((p) => PREFIXES.map((prefix) => `${prefix}/${p}`)).concat(["/internal", "/mcp"]),
   nativeApis: { anthropicMessages: "/v1/messages", responses: "/api/v1/responses", rerank: "/api/v1/reranking" },
 });
 
 export const LEMONADE_PROFILE = {
   ...base,
-  proxied: byPath(PREFIXES.flatMap((prefix) => SUFFIXES.map(([suffix, kind]) => ({ path: `${prefix}${suffix}`, kind })))),
+  proxied: byPath(
+    PREFIXES.flatMap((prefix) => SUFFIXES.map(([suffix, kind]) => ({ path: `${prefix}${suffix}`, kind }))),
+  ),
 };

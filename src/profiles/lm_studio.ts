@@ -23,7 +23,11 @@ export function parseLmStudioModels(body: unknown): EndpointModel[] {
     const id = item?.id;
     if (typeof id !== "string" || id.trim() === "") continue;
     const type = item.type;
-    const kind = type === "llm" || type === "vlm" ? type : type === "embeddings" || type === "embedding" ? "embeddings" : undefined;
+    const kind = type === "llm" || type === "vlm"
+      ? type
+      : type === "embeddings" || type === "embedding"
+      ? "embeddings"
+      : undefined;
     models.push({
       key: plainModelKey(id),
       id,
@@ -55,7 +59,10 @@ export const LM_STUDIO_PROFILE = openAiFamily({
     path("/api/v0/completions", "completions"),
     path("/api/v0/embeddings", "embeddings"),
   ],
-  listings: [OPENAI_LISTING, { path: "/api/v0/models", format: "lmstudio" }, { path: "/api/v1/models", format: "openai" }],
+  listings: [OPENAI_LISTING, { path: "/api/v0/models", format: "lmstudio" }, {
+    path: "/api/v1/models",
+    format: "openai",
+  }],
   management: ["/api/v1/models/load", "/api/v1/models/unload", "/api/v1/models/download"],
   nativeApis: { anthropicMessages: "/v1/messages", responses: "/v1/responses" },
 });

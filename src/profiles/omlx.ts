@@ -8,7 +8,13 @@ import { COUNT_TOKENS, MESSAGES, openAiFamily, RERANK, RESPONSES } from "./opena
 /** Read `/v1/models/status`: entries with an id (or model/name) and a loaded flag or status. */
 export function parseOmlxStatus(body: unknown): string[] {
   const root = body as { data?: unknown; models?: unknown } | unknown[];
-  const list = Array.isArray(root) ? root : Array.isArray(root?.data) ? root.data : Array.isArray(root?.models) ? root.models : null;
+  const list = Array.isArray(root)
+    ? root
+    : Array.isArray(root?.data)
+    ? root.data
+    : Array.isArray(root?.models)
+    ? root.models
+    : null;
   if (!list) throw new SyntaxError("Cannot read /v1/models/status: expected a list of models");
   const loaded: string[] = [];
   for (const item of list as Array<Record<string, unknown>>) {

@@ -51,7 +51,13 @@ export function parseOpenAiModelList(body: unknown, options: { allLoaded?: boole
     if (typeof id !== "string" || id.trim() === "") continue;
     const meta = (item.meta ?? {}) as Record<string, unknown>;
     const status = (item.status as { value?: unknown } | undefined)?.value;
-    const contextLength = firstNumber(item.max_model_len, item.max_context_length, item.max_context_window, item.context_length, meta.n_ctx_train);
+    const contextLength = firstNumber(
+      item.max_model_len,
+      item.max_context_length,
+      item.max_context_window,
+      item.context_length,
+      meta.n_ctx_train,
+    );
     const loaded = typeof status === "string" ? status === "loaded" : options.allLoaded ? true : undefined;
     models.push({
       key: plainModelKey(id),

@@ -17,7 +17,12 @@ let base: string;
 beforeAll(async () => {
   ollama = await startOllama({
     models: [
-      { name: "llama3.2:latest", digest: "a80c4f17acd55265feec403c7aef86be0c25983ab279d83f3bcd3abbcb5b8b72", family: "llama", parameterSize: "3.2B" },
+      {
+        name: "llama3.2:latest",
+        digest: "a80c4f17acd55265feec403c7aef86be0c25983ab279d83f3bcd3abbcb5b8b72",
+        family: "llama",
+        parameterSize: "3.2B",
+      },
       { name: "nomic-embed-text:latest", family: "nomic-bert", parameterSize: "137M" },
     ],
     loaded: ["llama3.2"],
@@ -38,7 +43,8 @@ afterAll(async () => {
 });
 
 const HEADERS = { "content-type": "application/json", host: "chat.example.com", authorization: "Bearer sk-owui" };
-const post = (path: string, body: object) => fetch(base + path, { method: "POST", headers: HEADERS, body: JSON.stringify(body) });
+const post = (path: string, body: object) =>
+  fetch(base + path, { method: "POST", headers: HEADERS, body: JSON.stringify(body) });
 
 describe("Open WebUI, Ollama connection", () => {
   test("verify: GET /api/version answers the backend's JSON", async () => {
@@ -59,11 +65,18 @@ describe("Open WebUI, Ollama connection", () => {
 
   test("loaded badge: GET /api/ps answers the backend's loaded models with expires_at", async () => {
     const body = await (await fetch(`${base}/api/ps`)).json();
-    expect(body.models.map((m: { name: string; expires_at: string }) => [m.name, typeof m.expires_at])).toEqual([["llama3.2:latest", "string"]]);
+    expect(body.models.map((m: { name: string; expires_at: string }) => [m.name, typeof m.expires_at])).toEqual([[
+      "llama3.2:latest",
+      "string",
+    ]]);
   });
 
   test("chat: POST /api/chat streams NDJSON line by line, unbuffered, last line done:true", async () => {
-    const res = await post("/api/chat", { model: "llama3.2:latest", messages: [{ role: "user", content: "hi" }], stream: true });
+    const res = await post("/api/chat", {
+      model: "llama3.2:latest",
+      messages: [{ role: "user", content: "hi" }],
+      stream: true,
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/x-ndjson");
     expect(res.headers.get("x-olla-backend-type")).toBe("ollama");
@@ -88,7 +101,8 @@ describe("Open WebUI, Ollama connection", () => {
   });
 
   test("a name without a tag is the :latest model, and the body reaches Ollama byte for byte", async () => {
-    const payload = '{"model":"llama3.2","messages":[{"role":"user","content":"title?"}],"stream":false,  "options":{"temperature":0}}';
+    const payload =
+      '{"model":"llama3.2","messages":[{"role":"user","content":"title?"}],"stream":false,  "options":{"temperature":0}}';
     const res = await fetch(`${base}/api/chat`, { method: "POST", headers: HEADERS, body: payload });
     expect(res.status).toBe(200);
     expect((await res.json()).message.content).toBe("Hello from ollama");
@@ -108,7 +122,7 @@ describe("Open WebUI, Ollama connection", () => {
     expect(res.status).toBe(404);
     const body = await res.json();
     expect(body.error.code).toBe("model_not_found");
-    expect(body.error.message).toContain('ollama pull');
+    expect(body.error.message).toContain("ollama pull");
   });
 
   test("the model manager's pull and delete are refused with 501 and never reach Ollama", async () => {
@@ -116,7 +130,11 @@ describe("Open WebUI, Ollama connection", () => {
       const res = await post(path, { model: "llama3.2" });
       expect(res.status).toBe(501);
     }
-    expect(ollama.requests.some((r) => ["/api/pull", "/api/delete", "/api/create", "/api/push", "/api/copy"].includes(r.path))).toBe(false);
+    expect(
+      ollama.requests.some((r) =>
+        ["/api/pull", "/api/delete", "/api/create", "/api/push", "/api/copy"].includes(r.path)
+      ),
+    ).toBe(false);
   });
 
   test("the OpenAI side of the same Ollama works too: /olla/ollama/v1/chat/completions streams SSE", async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type DmrEmulator, startDmr } from "../emulators/dmr.ts";
 import { type OllamaEmulator, startOllama } from "../emulators/ollama.ts";
 import { type OpenAiServer, startOpenAiServer } from "../emulators/openai_server.ts";
-import { type ServerUnderTest, startServer, until } from "../_server.ts";
+import { type ServerUnderTest, startServer, untilAllHealthy } from "../_server.ts";
 
 const DIGEST = "a80c4f17acd55265feec403c7aef86be0c25983ab279d83f3bcd3abbcb5b8b72";
 let dmr: DmrEmulator;
@@ -23,7 +23,11 @@ beforeAll(async () => {
   dmr = await startDmr({ models: [{ tag: "docker.io/ai/smollm2:latest" }] });
   ollama = await startOllama({ models: [{ name: "llama3.2:latest", digest: DIGEST }], loaded: ["llama3.2"] });
   ollama2 = await startOllama({ models: [{ name: "llama3.2:3b", digest: DIGEST }], name: "ollama2" });
-  lmstudio = await startOpenAiServer({ type: "lm-studio", models: ["qwen/qwen3-4b", "shared-model", "cold-model"], loaded: ["qwen/qwen3-4b"] });
+  lmstudio = await startOpenAiServer({
+    type: "lm-studio",
+    models: ["qwen/qwen3-4b", "shared-model", "cold-model"],
+    loaded: ["qwen/qwen3-4b"],
+  });
   vllm = await startOpenAiServer({ type: "vllm", models: ["shared-model"] });
   llama = await startOpenAiServer({ type: "llamacpp", models: ["gemma-3-1b.gguf"] });
   const probe = { check_interval: "200ms", check_timeout: "150ms" };
@@ -40,10 +44,7 @@ beforeAll(async () => {
       { url: llama.url, name: "llama", type: "llamacpp", priority: 100, ...probe },
     ],
   });
-  await until(async () => {
-    const status = await (await fetch(`${server.url}/internal/status/endpoints`)).json();
-    return status.endpoints.every((e: { status: string; model_count: number }) => e.status === "healthy" && e.model_count > 0);
-  }, 8_000);
+  await untilAllHealthy(server);
 });
 
 afterAll(async () => {
@@ -52,8 +53,13 @@ afterAll(async () => {
 });
 
 const post = (path: string, body: string | object) =>
-  fetch(server.url + path, { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
-const lastPost = (backend: { requests: Array<{ method: string; path: string }> }) => backend.requests.findLast((r) => r.method === "POST");
+  fetch(server.url + path, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+const lastPost = (backend: { requests: Array<{ method: string; path: string }> }) =>
+  backend.requests.findLast((r) => r.method === "POST");
 
 describe("/olla/proxy/v1: routed by model across types", () => {
   test("GET /olla/proxy/v1/models lists every model of every type once", async () => {
@@ -106,7 +112,14 @@ describe("/olla/proxy/v1: routed by model across types", () => {
   });
 
   test("paths no type takes, and traversal, are refused without reaching a backend", async () => {
-    for (const path of ["/olla/proxy/sleep", "/olla/proxy/v1/load_lora_adapter", "/olla/proxy/v1/../sleep", "/olla/proxy/api/pull"]) {
+    for (
+      const path of [
+        "/olla/proxy/sleep",
+        "/olla/proxy/v1/load_lora_adapter",
+        "/olla/proxy/v1/../sleep",
+        "/olla/proxy/api/pull",
+      ]
+    ) {
       const res = await post(path, { model: "shared-model" });
       expect([404, 501]).toContain(res.status);
     }
@@ -117,7 +130,8 @@ describe("/olla/proxy/v1: routed by model across types", () => {
 
 describe("model_aliases", () => {
   test("an alias routes to an endpoint serving one of its names; only the model value changes, byte for byte", async () => {
-    const sent = '{ "messages" : [{"role":"user","content":"caf\\u00e9 \u2615"}],\n  "model":"fast", "temperature": 0.70 }';
+    const sent =
+      '{ "messages" : [{"role":"user","content":"caf\\u00e9 \u2615"}],\n  "model":"fast", "temperature": 0.70 }';
     const res = await post("/olla/proxy/v1/chat/completions", sent);
     expect(res.status).toBe(200);
     expect(res.headers.get("x-olla-backend-type")).toBe("llamacpp");
@@ -176,17 +190,29 @@ describe("GET /olla/models: the unified catalogue", () => {
   test("per model: loaded state per endpoint, capabilities", async () => {
     const { data } = await catalogue();
     const qwen = data.find((m: { id: string }) => m.id === "qwen/qwen3-4b");
-    expect(qwen.olla.endpoints).toEqual([{ name: "lmstudio", type: "lm-studio", native_name: "qwen/qwen3-4b", state: "loaded" }]);
+    expect(qwen.olla.endpoints).toEqual([{
+      name: "lmstudio",
+      type: "lm-studio",
+      native_name: "qwen/qwen3-4b",
+      state: "loaded",
+    }]);
     expect(qwen.olla.loaded).toBe(true);
     expect(qwen.olla.capabilities).toContain("chat");
     const shared = data.find((m: { id: string }) => m.id === "shared-model");
-    expect(shared.olla.availability).toEqual([{ endpoint: "vllm", state: "loaded" }, { endpoint: "lmstudio", state: "not-loaded" }]);
+    expect(shared.olla.availability).toEqual([{ endpoint: "vllm", state: "loaded" }, {
+      endpoint: "lmstudio",
+      state: "not-loaded",
+    }]);
   });
 
   test("filters: endpoint, type (backend type or model kind), available", async () => {
     expect((await catalogue("?endpoint=vllm")).data.map((m: { id: string }) => m.id)).toEqual(["shared-model"]);
     expect((await catalogue("?type=ollama")).data.map((m: { id: string }) => m.id)).toEqual(["llama3.2:latest"]);
-    expect((await catalogue("?type=lmstudio")).data.map((m: { id: string }) => m.id).sort()).toEqual(["cold-model", "qwen/qwen3-4b", "shared-model"]);
+    expect((await catalogue("?type=lmstudio")).data.map((m: { id: string }) => m.id).sort()).toEqual([
+      "cold-model",
+      "qwen/qwen3-4b",
+      "shared-model",
+    ]);
     expect((await catalogue("?type=llm")).data).toHaveLength(6);
     // Loaded nowhere (LM Studio says not-loaded): the only model not available now.
     expect((await catalogue("?available=false")).data.map((m: { id: string }) => m.id)).toEqual(["cold-model"]);
@@ -220,7 +246,11 @@ describe("GET /olla/models: the unified catalogue", () => {
 
 describe("Open WebUI, OpenAI connection with base URL /olla/proxy/v1", () => {
   const base = () => `${server.url}/olla/proxy/v1`;
-  const headers = { Authorization: "Bearer sk-owui", Origin: "http://localhost:3000", "Content-Type": "application/json" };
+  const headers = {
+    Authorization: "Bearer sk-owui",
+    Origin: "http://localhost:3000",
+    "Content-Type": "application/json",
+  };
 
   test("verify and list: GET {base}/models", async () => {
     const res = await fetch(`${base()}/models`, { headers });
@@ -229,10 +259,23 @@ describe("Open WebUI, OpenAI connection with base URL /olla/proxy/v1", () => {
   });
 
   test("chat streamed, then a background title task not streamed, on models of two types", async () => {
-    const chat = await fetch(`${base()}/chat/completions`, { method: "POST", headers, body: JSON.stringify({ model: "llama3.2", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "hi" }] }) });
+    const chat = await fetch(`${base()}/chat/completions`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({
+        model: "llama3.2",
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    });
     expect(chat.headers.get("content-type")).toContain("text/event-stream");
     expect(await chat.text()).toContain("data: [DONE]");
-    const title = await fetch(`${base()}/chat/completions`, { method: "POST", headers, body: JSON.stringify({ model: "smollm2", stream: false, messages: [{ role: "user", content: "title" }] }) });
+    const title = await fetch(`${base()}/chat/completions`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ model: "smollm2", stream: false, messages: [{ role: "user", content: "title" }] }),
+    });
     expect(title.status).toBe(200);
     expect((await title.json()).choices[0].message.content).toBeString();
     const seen = dmr.requests.findLast((r) => r.method === "POST")!;

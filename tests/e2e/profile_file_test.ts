@@ -17,7 +17,8 @@ beforeAll(async () => {
     endpoints: [{ url: backend.url, name: "tgi-1", type: "tgi", check_interval: "200ms", check_timeout: "150ms" }],
   }, {
     files: {
-      "profiles/tgi.yaml": "name: tgi\nrouting:\n  prefixes: [tgi]\napi:\n  health_check_path: /health\n  paths: [/v1/models, /v1/chat/completions]\n",
+      "profiles/tgi.yaml":
+        "name: tgi\nrouting:\n  prefixes: [tgi]\napi:\n  health_check_path: /health\n  paths: [/v1/models, /v1/chat/completions]\n",
     },
   });
   await until(async () => (await (await fetch(`${server.url}/olla/tgi/v1/models`)).json()).data.length === 1, 5_000);
@@ -36,7 +37,10 @@ test("a type from a profile file gets its /olla/<prefix>/ routes and only its li
   });
   expect(res.status).toBe(200);
   expect(res.headers.get("x-olla-backend-type")).toBe("tgi");
-  const refused = await fetch(`${server.url}/olla/tgi/v1/embeddings`, { method: "POST", body: '{"model":"hf/tgi-model"}' });
+  const refused = await fetch(`${server.url}/olla/tgi/v1/embeddings`, {
+    method: "POST",
+    body: '{"model":"hf/tgi-model"}',
+  });
   expect(refused.status).toBe(404);
   expect(backend.requests.some((r) => r.path === "/v1/embeddings")).toBe(false);
 });

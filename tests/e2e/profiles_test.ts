@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type OllamaEmulator, startOllama } from "../emulators/ollama.ts";
 import { type OpenAiServer, type OpenAiType, startOpenAiServer } from "../emulators/openai_server.ts";
-import { type ServerUnderTest, startServer, until } from "../_server.ts";
+import { type ServerUnderTest, startServer, until, untilAllHealthy } from "../_server.ts";
 
 /** Each OpenAI-family type, the prefix to reach it, its chat path under the prefix, and its model. */
 const TYPES: ReadonlyArray<{ type: OpenAiType; prefix: string; chat: string; model: string }> = [
@@ -36,14 +36,17 @@ beforeAll(async () => {
     server: { host: "127.0.0.1", port: 0 },
     logging: { level: "debug", format: "json" },
     endpoints: [
-      ...TYPES.map((t) => ({ url: backends.get(t.type)!.url, name: `${t.type}-1`, type: t.type, check_interval: "200ms", check_timeout: "150ms" })),
+      ...TYPES.map((t) => ({
+        url: backends.get(t.type)!.url,
+        name: `${t.type}-1`,
+        type: t.type,
+        check_interval: "200ms",
+        check_timeout: "150ms",
+      })),
       { url: ollama.url, name: "ollama-1", type: "ollama", check_interval: "200ms", check_timeout: "150ms" },
     ],
   });
-  await until(async () => {
-    const status = await (await fetch(`${server.url}/internal/status/endpoints`)).json();
-    return status.endpoints.every((e: { status: string; model_count: number }) => e.status === "healthy" && e.model_count > 0);
-  }, 8_000);
+  await untilAllHealthy(server);
 });
 
 afterAll(async () => {
@@ -53,7 +56,11 @@ afterAll(async () => {
 });
 
 const post = (path: string, body: object, headers: Record<string, string> = {}) =>
-  fetch(server.url + path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  fetch(server.url + path, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
 
 const posted = (backend: { requests: Array<{ method: string; path: string }> }) =>
   backend.requests.filter((r) => r.method === "POST").map((r) => r.path);
@@ -63,7 +70,10 @@ describe("per-type routes /olla/<prefix>/...", () => {
     test(`${t.type}: lists its model at /olla/${t.prefix}/v1/models and serves chat there, marked with its type`, async () => {
       const list = await (await fetch(`${server.url}/olla/${t.prefix}/v1/models`)).json();
       expect(list.data.map((m: { id: string }) => m.id)).toEqual([t.model]);
-      const res = await post(`/olla/${t.prefix}${t.chat}`, { model: t.model, messages: [{ role: "user", content: "hi" }] });
+      const res = await post(`/olla/${t.prefix}${t.chat}`, {
+        model: t.model,
+        messages: [{ role: "user", content: "hi" }],
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get("x-olla-backend-type")).toBe(t.type);
       expect(res.headers.get("x-olla-endpoint")).toBe(`${t.type}-1`);
@@ -103,7 +113,12 @@ describe("per-type routes /olla/<prefix>/...", () => {
   test("LM Studio's /api/v0/models keeps its rich shape with loaded state from the backend", async () => {
     const list = await (await fetch(`${server.url}/olla/lmstudio/api/v0/models`)).json();
     expect(list.data).toEqual([
-      expect.objectContaining({ id: "qwen/qwen3-4b", state: "loaded", max_context_length: 32768, quantization: "Q4_K_M" }),
+      expect.objectContaining({
+        id: "qwen/qwen3-4b",
+        state: "loaded",
+        max_context_length: 32768,
+        quantization: "Q4_K_M",
+      }),
     ]);
   });
 
@@ -129,7 +144,12 @@ describe("per-type routes /olla/<prefix>/...", () => {
   });
 
   test("paths outside a type's allow-list are a JSON 404 and never reach the backend", async () => {
-    for (const [method, path] of [["GET", "/olla/vllm/metrics"], ["POST", "/olla/vllm/tokenize"], ["GET", "/olla/lmstudio/whatever"], ["GET", "/olla/vllm/v1/../metrics"]]) {
+    for (
+      const [method, path] of [["GET", "/olla/vllm/metrics"], ["POST", "/olla/vllm/tokenize"], [
+        "GET",
+        "/olla/lmstudio/whatever",
+      ], ["GET", "/olla/vllm/v1/../metrics"]]
+    ) {
       const res = await fetch(server.url + path, { method, body: method === "POST" ? "{}" : undefined });
       expect(res.status).toBe(404);
       expect((await res.json()).error.code).toBe("route_not_found");
@@ -148,7 +168,11 @@ describe("health per type", () => {
     expect(refused.status).toBe(503);
     expect((await refused.json()).error.code).toBe("model_unavailable");
     llama.loading = false;
-    await until(async () => (await post("/olla/llamacpp/v1/chat/completions", { model: "gemma-3-1b.gguf", messages: [] })).status === 200, 3_000);
+    await until(
+      async () =>
+        (await post("/olla/llamacpp/v1/chat/completions", { model: "gemma-3-1b.gguf", messages: [] })).status === 200,
+      3_000,
+    );
   });
 
   test("SGLang's 503 while starting is unhealthy, its empty 200 healthy", async () => {
@@ -156,7 +180,13 @@ describe("health per type", () => {
     sglang.loading = true;
     await server.waitForLog((l) => l.msg === "endpoint unhealthy" && l.endpoint === "sglang-1", 3_000);
     sglang.loading = false;
-    await server.waitForLog((l) => l.msg === "endpoint healthy" && l.endpoint === "sglang-1" && server.logs.indexOf(l) > server.logs.findIndex((x) => x.msg === "endpoint unhealthy" && x.endpoint === "sglang-1"), 3_000);
+    await server.waitForLog(
+      (l) =>
+        l.msg === "endpoint healthy" && l.endpoint === "sglang-1" &&
+        server.logs.indexOf(l) >
+          server.logs.findIndex((x) => x.msg === "endpoint unhealthy" && x.endpoint === "sglang-1"),
+      3_000,
+    );
   });
 
   test("LiteLLM is probed at /health/liveliness, never at its costly /health", () => {
@@ -169,10 +199,17 @@ describe("health per type", () => {
     const vllm = backends.get("vllm")!;
     const port = vllm.port;
     await vllm.stop();
-    await server.waitForLog((l) => l.msg === "endpoint unhealthy" && l.endpoint === "vllm-1" && l.status === "offline", 3_000);
+    await server.waitForLog(
+      (l) => l.msg === "endpoint unhealthy" && l.endpoint === "vllm-1" && l.status === "offline",
+      3_000,
+    );
     const refused = await post("/olla/vllm/v1/chat/completions", { model: "meta/llama-vllm", messages: [] });
     expect(refused.status).toBe(503);
     backends.set("vllm", await startOpenAiServer({ type: "vllm", models: ["meta/llama-vllm"], name: "vllm", port }));
-    await until(async () => (await post("/olla/vllm/v1/chat/completions", { model: "meta/llama-vllm", messages: [] })).status === 200, 4_000);
+    await until(
+      async () =>
+        (await post("/olla/vllm/v1/chat/completions", { model: "meta/llama-vllm", messages: [] })).status === 200,
+      4_000,
+    );
   });
 });

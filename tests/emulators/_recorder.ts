@@ -40,3 +40,20 @@ export function paced(pieces: readonly string[], delayMs: number, contentType: s
   });
   return new Response(body, { status, headers: { "content-type": contentType } });
 }
+
+/** A loopback server that records every request, then answers with `handle`. */
+export function serveRecorded(
+  port: number | undefined,
+  into: Seen[],
+  handle: (seen: Seen, req: Request) => Response | Promise<Response>,
+): { url: string; port: number; stop: () => Promise<void> } {
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: port ?? 0,
+    idleTimeout: 0,
+    async fetch(req) {
+      return handle(await record(req, into), req);
+    },
+  });
+  return { url: `http://127.0.0.1:${server.port}`, port: server.port!, stop: () => server.stop(true) };
+}

@@ -13,7 +13,7 @@
  * - omlx: `/v1/models/status` names loaded models.
  * - openai-compatible: `/v1/models` only.
  */
-import { paced, record, type Seen } from "./_recorder.ts";
+import { paced, type Seen, serveRecorded } from "./_recorder.ts";
 
 export type OpenAiType =
   | "vllm"
@@ -87,7 +87,9 @@ export async function startOpenAiServer(options: OpenAiServerOptions): Promise<O
   const notFound = (method: string, path: string): Response => {
     if (type === "lm-studio") return Response.json({ error: `Unexpected endpoint or method. (${method} ${path})` });
     if (type === "llamacpp") {
-      return Response.json({ error: { message: "File Not Found", type: "not_found_error", code: 404 } }, { status: 404 });
+      return Response.json({ error: { message: "File Not Found", type: "not_found_error", code: 404 } }, {
+        status: 404,
+      });
     }
     return Response.json({ detail: "Not Found" }, { status: 404 });
   };
@@ -100,25 +102,39 @@ export async function startOpenAiServer(options: OpenAiServerOptions): Promise<O
       owned_by: OWNER[type],
       ...(type === "vllm" || type === "sglang" || type === "vllm-mlx" ? { root: id, max_model_len: 32768 } : {}),
       ...(type === "llamacpp" ? { meta: { n_ctx_train: 8192, n_params: 1_000_000, size: 123_456 } } : {}),
-      ...(type === "lemonade" ? { checkpoint: `${id}-GGUF`, recipe: "llamacpp", downloaded: true, labels: ["chat"] } : {}),
+      ...(type === "lemonade"
+        ? { checkpoint: `${id}-GGUF`, recipe: "llamacpp", downloaded: true, labels: ["chat"] }
+        : {}),
     }));
     return Response.json({ object: "list", data });
   };
 
   const health = (path: string): Response | null => {
     if (type === "llamacpp" && path === "/health") return Response.json({ status: "ok" });
-    if ((type === "vllm" || type === "vllm-mlx" || type === "lmdeploy" || type === "omlx" || type === "sglang") && path === "/health") {
+    if (
+      (type === "vllm" || type === "vllm-mlx" || type === "lmdeploy" || type === "omlx" || type === "sglang") &&
+      path === "/health"
+    ) {
       if (type === "sglang" && state.loading) return new Response(null, { status: 503 });
       return new Response(null, { status: 200 });
     }
-    if (type === "litellm" && (path === "/health/liveliness" || path === "/health/liveness")) return Response.json("I'm alive!");
+    if (type === "litellm" && (path === "/health/liveliness" || path === "/health/liveness")) {
+      return Response.json("I'm alive!");
+    }
     if (type === "litellm" && path === "/health") {
-      return Response.json({ error: { message: "Authentication Error", type: "auth_error", param: "None", code: "401" } }, {
+      return Response.json({
+        error: { message: "Authentication Error", type: "auth_error", param: "None", code: "401" },
+      }, {
         status: 401,
       });
     }
     if (type === "lemonade" && path === "/api/v1/health") {
-      return Response.json({ status: "ok", version: "9.0.0", model_loaded: loaded()[0] ?? null, all_models_loaded: loaded().map((m) => ({ model_name: m, type: "llm" })) });
+      return Response.json({
+        status: "ok",
+        version: "9.0.0",
+        model_loaded: loaded()[0] ?? null,
+        all_models_loaded: loaded().map((m) => ({ model_name: m, type: "llm" })),
+      });
     }
     return null;
   };
@@ -132,12 +148,16 @@ export async function startOpenAiServer(options: OpenAiServerOptions): Promise<O
     }
     const model = String(body.model ?? "");
     if (!state.models.includes(model)) {
-      return Response.json({ error: { message: `The model \`${model}\` does not exist.`, type: "NotFoundError", param: null, code: 404 } }, {
+      return Response.json({
+        error: { message: `The model \`${model}\` does not exist.`, type: "NotFoundError", param: null, code: 404 },
+      }, {
         status: 404,
       });
     }
     if (state.failWith) {
-      return Response.json({ error: { message: "overloaded", type: "InternalServerError", code: state.failWith } }, { status: state.failWith });
+      return Response.json({ error: { message: "overloaded", type: "InternalServerError", code: state.failWith } }, {
+        status: state.failWith,
+      });
     }
     if (path.endsWith("/embeddings")) {
       return Response.json({ object: "list", data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2] }], model });
@@ -145,8 +165,20 @@ export async function startOpenAiServer(options: OpenAiServerOptions): Promise<O
     const text = `Hello from ${name}`;
     if (body.stream === true) {
       const chunk = (delta: Record<string, unknown>, finish: string | null) =>
-        `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-      const events = [chunk({ role: "assistant", content: "Hello" }, null), chunk({ content: ` from ${name}` }, null), chunk({}, "stop"), "data: [DONE]\n\n"];
+        `data: ${
+          JSON.stringify({
+            id: "c1",
+            object: "chat.completion.chunk",
+            model,
+            choices: [{ index: 0, delta, finish_reason: finish }],
+          })
+        }\n\n`;
+      const events = [
+        chunk({ role: "assistant", content: "Hello" }, null),
+        chunk({ content: ` from ${name}` }, null),
+        chunk({}, "stop"),
+        "data: [DONE]\n\n",
+      ];
       if (type === "llamacpp") events.splice(1, 0, ": ping\n\n");
       return paced(events, options.chunkDelayMs ?? 0, "text/event-stream");
     }
@@ -160,56 +192,53 @@ export async function startOpenAiServer(options: OpenAiServerOptions): Promise<O
     });
   };
 
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: options.port ?? 0,
-    idleTimeout: 0,
-    async fetch(req) {
-      const seen = await record(req, state.requests);
-      const { method, path } = seen;
-      if (type === "llamacpp" && state.loading) {
-        return Response.json({ error: { code: 503, message: "Loading model", type: "unavailable_error" } }, { status: 503 });
+  const server = serveRecorded(options.port, state.requests, (seen) => {
+    const { method, path } = seen;
+    if (type === "llamacpp" && state.loading) {
+      return Response.json({ error: { code: 503, message: "Loading model", type: "unavailable_error" } }, {
+        status: 503,
+      });
+    }
+    if (method === "GET") {
+      const answer = health(path);
+      if (answer) return answer;
+      if (path === `${base}/models` || (type === "lm-studio" && path === "/v1/models")) return modelList();
+      if (type === "lm-studio" && path === "/api/v0/models") {
+        return Response.json({
+          object: "list",
+          data: state.models.map((id) => ({
+            id,
+            object: "model",
+            type: id.includes("embed") ? "embeddings" : "llm",
+            publisher: id.split("/")[0],
+            arch: "qwen2",
+            compatibility_type: "gguf",
+            quantization: "Q4_K_M",
+            state: loaded().includes(id) ? "loaded" : "not-loaded",
+            max_context_length: 32768,
+          })),
+        });
       }
-      if (method === "GET") {
-        const answer = health(path);
-        if (answer) return answer;
-        if (path === `${base}/models` || (type === "lm-studio" && path === "/v1/models")) return modelList();
-        if (type === "lm-studio" && path === "/api/v0/models") {
-          return Response.json({
-            object: "list",
-            data: state.models.map((id) => ({
-              id,
-              object: "model",
-              type: id.includes("embed") ? "embeddings" : "llm",
-              publisher: id.split("/")[0],
-              arch: "qwen2",
-              compatibility_type: "gguf",
-              quantization: "Q4_K_M",
-              state: loaded().includes(id) ? "loaded" : "not-loaded",
-              max_context_length: 32768,
-            })),
-          });
-        }
-        if (type === "omlx" && path === "/v1/models/status") {
-          return Response.json({ models: state.models.map((id) => ({ id, loaded: loaded().includes(id) })) });
-        }
+      if (type === "omlx" && path === "/v1/models/status") {
+        return Response.json({ models: state.models.map((id) => ({ id, loaded: loaded().includes(id) })) });
       }
-      if (method === "POST") {
-        const inferencePaths = ["/chat/completions", "/completions", "/embeddings", "/responses", "/messages", "/rerank"].map((p) => base + p);
-        if (type === "lm-studio") inferencePaths.push("/api/v0/chat/completions", "/api/v0/completions", "/api/v0/embeddings");
-        if (type === "sglang" || type === "lmdeploy") inferencePaths.push("/generate");
-        if (type === "llamacpp") inferencePaths.push("/completion");
-        if (inferencePaths.includes(path)) return inference(path, seen);
-        // Management routes answer as the real server would; Tureen must never send them here.
-        if (/sleep|wake_up|load|unload|download|pull|flush_cache|slots|key\/|model\/new/.test(path)) {
-          return Response.json({ ok: true, note: "management route reached the backend" });
-        }
+    }
+    if (method === "POST") {
+      const inferencePaths = ["/chat/completions", "/completions", "/embeddings", "/responses", "/messages", "/rerank"]
+        .map((p) => base + p);
+      if (type === "lm-studio") {
+        inferencePaths.push("/api/v0/chat/completions", "/api/v0/completions", "/api/v0/embeddings");
       }
-      return notFound(method, path);
-    },
+      if (type === "sglang" || type === "lmdeploy") inferencePaths.push("/generate");
+      if (type === "llamacpp") inferencePaths.push("/completion");
+      if (inferencePaths.includes(path)) return inference(path, seen);
+      // Management routes answer as the real server would; Tureen must never send them here.
+      if (/sleep|wake_up|load|unload|download|pull|flush_cache|slots|key\/|model\/new/.test(path)) {
+        return Response.json({ ok: true, note: "management route reached the backend" });
+      }
+    }
+    return notFound(method, path);
   });
-  state.port = server.port!;
-  state.url = `http://127.0.0.1:${server.port}`;
-  state.stop = () => server.stop(true);
+  Object.assign(state, server);
   return state;
 }

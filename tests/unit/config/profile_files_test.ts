@@ -13,7 +13,8 @@ function load(files: Record<string, string>) {
   });
 }
 
-const CONFIG = "endpoints:\n  - url: http://t:8080\n    name: t\n    type: tgi\n  - url: http://v:8000\n    name: v\n    type: vllm\n";
+const CONFIG =
+  "endpoints:\n  - url: http://t:8080\n    name: t\n    type: tgi\n  - url: http://v:8000\n    name: v\n    type: vllm\n";
 
 describe("profile files (Olla's profiles/*.yaml layout)", () => {
   test("profilesDir() is profiles/ beside the config file, config/profiles with none", () => {
@@ -37,7 +38,10 @@ describe("profile files (Olla's profiles/*.yaml layout)", () => {
       "conf/profiles/vllm.yaml": "name: vllm\napi:\n  health_check_path: /ping\n",
       "conf/profiles/README.md": "not a profile",
     });
-    expect(config.endpoints.map((e) => [e.type, e.healthUrl])).toEqual([["tgi", "http://t:8080/health"], ["vllm", "http://v:8000/ping"]]);
+    expect(config.endpoints.map((e) => [e.type, e.healthUrl])).toEqual([["tgi", "http://t:8080/health"], [
+      "vllm",
+      "http://v:8000/ping",
+    ]]);
     const tgi = config.profiles.find((p) => p.type === "tgi")!;
     expect(tgi.prefixes).toEqual(["tgi", "hf-tgi"]);
     expect([...tgi.proxied.keys()]).toEqual(["/v1/chat/completions", "/generate"]);

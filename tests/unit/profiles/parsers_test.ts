@@ -8,9 +8,25 @@ import { parseOpenAiModelList, readListHealth, readStatusOk } from "../../../src
 describe("model list parsers", () => {
   test("parseOllamaTags() keys names without :latest and keeps digest, size and details", () => {
     const [model] = parseOllamaTags({
-      models: [{ name: "Llama3.2:latest", modified_at: "2026-01-01T00:00:00Z", size: 9, digest: "sha256:abc", details: { family: "llama", parameter_size: "3B", quantization_level: "Q4_K_M", context_length: 8192 } }],
+      models: [{
+        name: "Llama3.2:latest",
+        modified_at: "2026-01-01T00:00:00Z",
+        size: 9,
+        digest: "sha256:abc",
+        details: { family: "llama", parameter_size: "3B", quantization_level: "Q4_K_M", context_length: 8192 },
+      }],
     });
-    expect(model).toEqual({ key: "llama3.2", id: "Llama3.2:latest", created: 1767225600, digest: "abc", sizeBytes: 9, family: "llama", parameterSize: "3B", quantization: "Q4_K_M", contextLength: 8192 });
+    expect(model).toEqual({
+      key: "llama3.2",
+      id: "Llama3.2:latest",
+      created: 1767225600,
+      digest: "abc",
+      sizeBytes: 9,
+      family: "llama",
+      parameterSize: "3B",
+      quantization: "Q4_K_M",
+      contextLength: 8192,
+    });
   });
 
   test("parseOllamaTags() and parseOllamaPs() read null lists as empty and reject other shapes", () => {
@@ -46,7 +62,14 @@ describe("model list parsers", () => {
         { id: "e", type: "embeddings", state: "not-loaded" },
       ],
     });
-    expect(a).toMatchObject({ key: "q/q", loaded: true, kind: "llm", family: "qwen2", quantization: "Q4", contextLength: 32768 });
+    expect(a).toMatchObject({
+      key: "q/q",
+      loaded: true,
+      kind: "llm",
+      family: "qwen2",
+      quantization: "Q4",
+      contextLength: 32768,
+    });
     expect(b).toMatchObject({ loaded: false, kind: "embeddings" });
   });
 
@@ -54,7 +77,11 @@ describe("model list parsers", () => {
     expect(parseLemonadeLoaded({ all_models_loaded: [{ model_name: "a" }, { model_name: "" }] })).toEqual(["a"]);
     expect(parseLemonadeLoaded({ model_loaded: "old" })).toEqual(["old"]);
     expect(parseLemonadeLoaded({ status: "ok" })).toEqual([]);
-    expect(parseOmlxStatus({ models: [{ id: "a", loaded: true }, { id: "b", loaded: false }, { model: "c", status: "loaded" }] })).toEqual(["a", "c"]);
+    expect(
+      parseOmlxStatus({
+        models: [{ id: "a", loaded: true }, { id: "b", loaded: false }, { model: "c", status: "loaded" }],
+      }),
+    ).toEqual(["a", "c"]);
     expect(() => parseOmlxStatus({})).toThrow(SyntaxError);
   });
 });
@@ -66,7 +93,7 @@ describe("health readers", () => {
     expect(readListHealth("<html>").healthy).toBe(false);
   });
 
-  test("readStatusOk() wants llama-server's {\"status\":\"ok\"}", () => {
+  test('readStatusOk() wants llama-server\'s {"status":"ok"}', () => {
     expect(readStatusOk('{"status":"ok"}')).toEqual({ healthy: true });
     expect(readStatusOk('{"status":"loading"}').healthy).toBe(false);
     expect(readStatusOk("").healthy).toBe(false);

@@ -2,7 +2,20 @@ import { describe, expect, test } from "bun:test";
 import { BUILT_IN_PROFILES, ProfileRegistry } from "../../../src/profiles/registry.ts";
 import type { Profile } from "../../../src/profiles/profile.ts";
 
-const TYPES = ["docker-model-runner", "ollama", "lm-studio", "vllm", "vllm-mlx", "sglang", "llamacpp", "lmdeploy", "litellm", "lemonade", "omlx", "openai-compatible"];
+const TYPES = [
+  "docker-model-runner",
+  "ollama",
+  "lm-studio",
+  "vllm",
+  "vllm-mlx",
+  "sglang",
+  "llamacpp",
+  "lmdeploy",
+  "litellm",
+  "lemonade",
+  "omlx",
+  "openai-compatible",
+];
 
 describe("ProfileRegistry", () => {
   test("the built-in registry has Olla's twelve types, each found by name, alias and prefix", () => {
@@ -11,7 +24,9 @@ describe("ProfileRegistry", () => {
     expect(registry.forName("dmr")?.type).toBe("docker-model-runner");
     expect(registry.forName("lmstudio")?.type).toBe("lm-studio");
     expect(registry.forName("openai")?.type).toBe("openai-compatible");
-    for (const prefix of ["lmstudio", "lm-studio", "lm_studio"]) expect(registry.forPrefix(prefix)?.type).toBe("lm-studio");
+    for (const prefix of ["lmstudio", "lm-studio", "lm_studio"]) {
+      expect(registry.forPrefix(prefix)?.type).toBe("lm-studio");
+    }
     expect(registry.forName("tgi")).toBeUndefined();
     expect(() => registry.forType("tgi")).toThrow();
   });
