@@ -6,7 +6,7 @@
 import type { Hono } from "hono";
 import type { Endpoint } from "../endpoints/endpoint.ts";
 import { renderList } from "../models/list_formats.ts";
-import { capabilities, describe, mergeName, type UnifiedModel, unifiedModels } from "../models/unified.ts";
+import { capabilities, factsOf, mergeName, type UnifiedModel, unifiedModels } from "../models/unified.ts";
 import type { ProfileRegistry } from "../profiles/registry.ts";
 import type { Router } from "../routing/route.ts";
 import type { AppEnv } from "./context.ts";
@@ -68,7 +68,7 @@ function filter(models: UnifiedModel[], query: Record<string, string>, profiles:
     }
     result = backend
       ? result.filter((m) => m.placements.some((p) => p.endpoint.profile.type === backend))
-      : result.filter((m) => describe(m).kind === type);
+      : result.filter((m) => factsOf(m).kind === type);
   }
   if (query.available === "true" || query.available === "false") {
     const wanted = query.available === "true";
@@ -79,7 +79,7 @@ function filter(models: UnifiedModel[], query: Record<string, string>, profiles:
 
 /** Olla's unified entry, plus the endpoints and types serving it and whether any has it loaded. */
 function unifiedEntry(model: UnifiedModel) {
-  const facts = describe(model);
+  const facts = factsOf(model);
   return {
     id: model.id,
     object: "model",

@@ -91,6 +91,10 @@ export async function forwardFirst(
   const raw = c.req.raw;
   const record = c.get("record");
   const candidates = endpoints.filter((e) => e.isRoutable()).sort((a, b) => b.config.priority - a.config.priority);
+  if (candidates.length === 0) {
+    const label = endpoints[0]?.profile.label ?? "matching";
+    throw refuse("no_endpoint_of_type", `No healthy ${label} endpoint can answer ${c.req.method} ${c.req.path} now; retry shortly`, 1);
+  }
   const outcome = await forward(
     {
       requestId: record.id,
@@ -158,9 +162,4 @@ export function rawPath(url: string): string {
 export function searchOf(url: string): string {
   const query = url.indexOf("?");
   return query === -1 ? "" : url.slice(query);
-}
-
-/** A 404 for a path that is not one of the allowed ones. */
-export function notAllowed(method: string, path: string, allowed: string) {
-  return refuse("route_not_found", `${method} ${path} is not a route Tureen forwards: ${allowed}`);
 }

@@ -66,7 +66,7 @@ export function unifiedModels(endpoints: readonly Endpoint[]): UnifiedModel[] {
 }
 
 /** What the placements say about the model, first non-empty value winning (priority order). */
-export function describe(model: UnifiedModel) {
+export function factsOf(model: UnifiedModel) {
   const pick = <K extends keyof EndpointModel>(key: K): EndpointModel[K] | undefined =>
     model.placements.map((p) => p.model[key]).find((v) => v !== undefined && v !== "");
   return {

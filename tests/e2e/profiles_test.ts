@@ -213,3 +213,19 @@ describe("health per type", () => {
     );
   });
 });
+
+describe("read-only pass-through", () => {
+  test("GET /olla/ollama/api/version with no healthy Ollama is a 503 naming the type, with Retry-After", async () => {
+    const port = ollama.port;
+    await ollama.stop();
+    try {
+      await server.waitForLog((l) => l.msg === "endpoint unhealthy" && l.endpoint === "ollama-1", 3_000);
+      const res = await fetch(`${server.url}/olla/ollama/api/version`);
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).toBe("1");
+      expect((await res.json()).error.message).toContain("No healthy Ollama endpoint");
+    } finally {
+      ollama = await startOllama({ loaded: ["llama3.2"], port });
+    }
+  });
+});
