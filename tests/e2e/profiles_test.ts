@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type OllamaEmulator, startOllama } from "../emulators/ollama.ts";
 import { type OpenAiServer, type OpenAiType, startOpenAiServer } from "../emulators/openai_server.ts";
-import { type ServerUnderTest, startServer, until, untilAllHealthy } from "../_server.ts";
+import { type ServerUnderTest, startServer, until } from "../_server.ts";
 
 /** Each OpenAI-family type, the prefix to reach it, its chat path under the prefix, and its model. */
 const TYPES: ReadonlyArray<{ type: OpenAiType; prefix: string; chat: string; model: string }> = [
@@ -44,9 +44,22 @@ beforeAll(async () => {
         check_timeout: "150ms",
       })),
       { url: ollama.url, name: "ollama-1", type: "ollama", check_interval: "200ms", check_timeout: "150ms" },
+      // LM Studio answers 200 to a path it does not have: a probe of /health must not call that healthy.
+      {
+        url: backends.get("lm-studio")!.url,
+        name: "lm-studio-wrong-probe",
+        type: "lm-studio",
+        health_check_url: "/health",
+        check_interval: "200ms",
+        check_timeout: "150ms",
+      },
     ],
   });
-  await untilAllHealthy(server);
+  await until(async () => {
+    const status = await (await fetch(`${server.url}/internal/status/endpoints`)).json();
+    return status.endpoints.filter((e: { name: string }) => e.name !== "lm-studio-wrong-probe")
+      .every((e: { status: string; model_count: number }) => e.status === "healthy" && e.model_count > 0);
+  }, 8_000);
 });
 
 afterAll(async () => {
@@ -187,6 +200,14 @@ describe("health per type", () => {
           server.logs.findIndex((x) => x.msg === "endpoint unhealthy" && x.endpoint === "sglang-1"),
       3_000,
     );
+  });
+
+  test("LM Studio's 200 for a path it does not have is not healthy: the probe must return a model list", async () => {
+    const status = await (await fetch(`${server.url}/internal/status/endpoints`)).json();
+    const wrong = status.endpoints.find((e: { name: string }) => e.name === "lm-studio-wrong-probe");
+    expect(wrong.status).toBe("unhealthy");
+    expect(wrong.issues[0]).toContain("not with a model list");
+    expect(backends.get("lm-studio")!.requests.some((r) => r.path === "/health")).toBe(true);
   });
 
   test("LiteLLM is probed at /health/liveliness, never at its costly /health", () => {
