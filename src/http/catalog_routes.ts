@@ -6,7 +6,7 @@
 import type { Hono } from "hono";
 import type { Endpoint } from "../endpoints/endpoint.ts";
 import { renderList } from "../models/list_formats.ts";
-import { capabilities, factsOf, mergeName, type UnifiedModel, unifiedModels } from "../models/unified.ts";
+import { asPlaced, capabilities, factsOf, mergeName, type UnifiedModel, unifiedModels } from "../models/unified.ts";
 import type { ProfileRegistry } from "../profiles/registry.ts";
 import type { Router } from "../routing/route.ts";
 import type { AppEnv } from "./context.ts";
@@ -30,16 +30,11 @@ export function mountCatalogRoutes(app: Hono<AppEnv>, options: CatalogRoutesOpti
     await options.router.ready();
     const models = filter(unifiedModels(options.endpoints), c.req.query(), options.profiles);
     if (format === "unified") return c.json({ object: "list", data: models.map(unifiedEntry) });
-    const placed = models.map((m) => ({
-      endpoint: m.placements[0]!.endpoint,
-      model: m.placements[0]!.model,
-      name: m.id,
-    }));
-    return c.json(renderList(format as "openai" | "ollama" | "lmstudio", placed));
+    return c.json(renderList(format as "openai" | "ollama" | "lmstudio", models.map(asPlaced)));
   });
 
   app.get("/olla/models/*", async (c) => {
-    const id = decodeURIComponent(c.req.path.slice("/olla/models/".length));
+    const id = decodedId(c.req.path.slice("/olla/models/".length));
     await options.router.ready();
     const wanted = mergeName(id);
     const model = unifiedModels(options.endpoints).find((m) =>
@@ -53,6 +48,14 @@ export function mountCatalogRoutes(app: Hono<AppEnv>, options: CatalogRoutesOpti
     }
     return c.json(unifiedEntry(model));
   });
+}
+
+function decodedId(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw refuse("invalid_request", `"${raw}" is not a valid model id: percent-encode it as a URL path segment`);
+  }
 }
 
 function filter(models: UnifiedModel[], query: Record<string, string>, profiles: ProfileRegistry): UnifiedModel[] {

@@ -7,16 +7,14 @@
  * and reaches Ollama endpoints only. Anything else is a JSON 404 that reaches no backend.
  */
 import type { Context, Handler } from "hono";
-import type { Endpoint } from "../endpoints/endpoint.ts";
-import { placedModels } from "../models/catalog.ts";
 import { renderList } from "../models/list_formats.ts";
-import { unifiedModels } from "../models/unified.ts";
+import { asPlaced, unifiedModels } from "../models/unified.ts";
 import type { Profile, ProxiedPath } from "../profiles/profile.ts";
 import type { ProfileRegistry } from "../profiles/registry.ts";
 import type { AppEnv } from "./context.ts";
 import { refuse } from "./errors.ts";
-import { FLEET_SCOPE, forwardByModel, forwardFirst, isManagement, rawPath, scopeFor } from "./proxy_request.ts";
-import { SUSPICIOUS_PATH, type TypeRoutesOptions } from "./type_routes.ts";
+import { FLEET_SCOPE, forwardByModel, rawPath } from "./proxy_request.ts";
+import { SUSPICIOUS_PATH, typeRoutes, type TypeRoutesOptions } from "./type_routes.ts";
 
 const PREFIX = "/olla/proxy";
 
@@ -28,50 +26,18 @@ export function fleetPath(profile: Profile, path: string): ProxiedPath | null {
 }
 
 export function proxyRoutes(profiles: ProfileRegistry, options: TypeRoutesOptions): Handler<AppEnv> {
-  const ollama = profiles.forType("ollama");
-  const ofOllama = (endpoints: readonly Endpoint[]) => endpoints.filter((e) => e.profile.type === "ollama");
-  return async function proxyRoute(c: Context<AppEnv>) {
+  // Ollama's native API under /olla/proxy/api/ is exactly /olla/ollama/api/, Ollama endpoints only.
+  const ollamaApi = typeRoutes(profiles.forType("ollama"), "proxy", options);
+  return async function proxyRoute(c: Context<AppEnv>, next) {
     const method = c.req.method;
     const path = c.req.path;
     const sub = path.slice(PREFIX.length);
     if (SUSPICIOUS_PATH.test(rawPath(c.req.raw.url))) throw notProxied(method, path);
-    if (sub.startsWith("/api/")) {
-      const listing = method === "GET" ? ollama.listings.get(sub) : undefined;
-      if (listing) {
-        await options.router.ready();
-        return c.json(renderList(listing.format, placedModels(ofOllama(options.endpoints))));
-      }
-      if (isManagement(ollama, sub)) {
-        throw refuse(
-          "management_not_supported",
-          `${method} ${path} is a model management route: Tureen never forwards it`,
-        );
-      }
-      if (method === "GET" && ollama.passthroughGets.has(sub)) {
-        return forwardFirst(c, sub, ofOllama(options.endpoints), options.forwarding);
-      }
-      const route = method === "POST" ? ollama.proxied.get(sub) : undefined;
-      if (!route) throw notProxied(method, path);
-      return forwardByModel(c, {
-        path: sub,
-        route,
-        profile: ollama,
-        router: options.router,
-        need: { pool: ofOllama, scope: scopeFor(ollama) },
-        forwarding: options.forwarding,
-        maxBodySize: options.maxBodySize,
-        aliases: options.aliases,
-      });
-    }
+    if (sub.startsWith("/api/")) return ollamaApi(c, next);
     if (method === "GET" && sub === "/v1/models") {
       await options.router.ready();
       const fleet = options.endpoints.filter((e) => e.profile.openaiCompatible);
-      const placed = unifiedModels(fleet).map((m) => ({
-        endpoint: m.placements[0]!.endpoint,
-        model: m.placements[0]!.model,
-        name: m.id,
-      }));
-      return c.json(renderList("openai", placed));
+      return c.json(renderList("openai", unifiedModels(fleet).map(asPlaced)));
     }
     const route = method === "POST"
       ? profiles.profiles.map((p) => fleetPath(p, sub)).find((r) => r !== null)

@@ -5,6 +5,7 @@
  * by normalised name (lower case, `:latest` dropped). Derived on demand, never cached.
  */
 import type { Endpoint, EndpointModel } from "../endpoints/endpoint.ts";
+import type { Placed } from "./catalog.ts";
 import { displayModelName } from "./dmr_names.ts";
 
 /** One endpoint's copy of a unified model. */
@@ -63,6 +64,12 @@ export function unifiedModels(endpoints: readonly Endpoint[]): UnifiedModel[] {
     }
   }
   return entries;
+}
+
+/** A unified model as one list entry: its id, with the facts of its first (highest-priority) copy. */
+export function asPlaced(model: UnifiedModel): Placed {
+  const first = model.placements[0]!;
+  return { endpoint: first.endpoint, model: first.model, name: model.id };
 }
 
 /** What the placements say about the model, first non-empty value winning (priority order). */

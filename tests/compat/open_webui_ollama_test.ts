@@ -13,6 +13,8 @@ import { SETUP_TIMEOUT_MS } from "./_setup.ts";
 let ollama: OllamaEmulator;
 let server: ServerUnderTest;
 let base: string;
+/** Set by a test to hold a streamed answer after its first line. */
+let held: { promise: Promise<void>; release: () => void } | null = null;
 
 beforeAll(async () => {
   ollama = await startOllama({
@@ -26,7 +28,7 @@ beforeAll(async () => {
       { name: "nomic-embed-text:latest", family: "nomic-bert", parameterSize: "137M" },
     ],
     loaded: ["llama3.2"],
-    chunkDelayMs: 60,
+    hold: () => held?.promise ?? Promise.resolve(),
   });
   server = await startServer({
     server: { host: "127.0.0.1", port: 0 },
@@ -72,6 +74,8 @@ describe("Open WebUI, Ollama connection", () => {
   });
 
   test("chat: POST /api/chat streams NDJSON line by line, unbuffered, last line done:true", async () => {
+    let release!: () => void;
+    held = { promise: new Promise<void>((resolve) => (release = resolve)), release: () => release() };
     const res = await post("/api/chat", {
       model: "llama3.2:latest",
       messages: [{ role: "user", content: "hi" }],
@@ -82,10 +86,12 @@ describe("Open WebUI, Ollama connection", () => {
     expect(res.headers.get("x-olla-backend-type")).toBe("ollama");
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
-    // The emulator paces its lines 60 ms apart: a buffering proxy would hand over several at once.
+    // Ollama holds the rest until the first line has reached the client: a buffering proxy never gets here.
     const first = decoder.decode((await reader.read()).value);
     expect(first.split("\n").filter(Boolean)).toHaveLength(1);
     expect(JSON.parse(first)).toMatchObject({ message: { content: "Hello" }, done: false });
+    held!.release();
+    held = null;
     let rest = "";
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += decoder.decode(chunk.value);
     const lines = (first + rest).trim().split("\n").map((l) => JSON.parse(l));

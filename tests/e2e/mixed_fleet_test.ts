@@ -283,3 +283,11 @@ describe("Open WebUI, OpenAI connection with base URL /olla/proxy/v1", () => {
     expect(seen.headers.origin).toBeUndefined();
   });
 });
+
+describe("catalogue input", () => {
+  test("a malformed percent-encoded id is a 400, not a crash", async () => {
+    const res = await fetch(`${server.url}/olla/models/%E0%A4%A`);
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.code).toBe("invalid_request");
+  });
+});

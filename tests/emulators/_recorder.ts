@@ -26,19 +26,28 @@ export async function record(req: Request, into: Seen[]): Promise<Seen> {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A body streamed as the given pieces, `delayMs` apart, each flushed on its own. */
-export function paced(pieces: readonly string[], delayMs: number, contentType: string, status = 200): Response {
+/**
+ * A body streamed as the given pieces, `delayMs` apart, each flushed on its own; with `hold`,
+ * everything after the first piece waits until it resolves (a test proves the first arrived alone).
+ */
+export function paced(
+  pieces: readonly string[],
+  delayMs: number,
+  contentType: string,
+  hold?: () => Promise<void>,
+): Response {
   const encoder = new TextEncoder();
   let next = 0;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       const piece = pieces[next++];
       if (piece === undefined) return controller.close();
+      if (next === 2 && hold) await hold();
       if (delayMs > 0) await sleep(delayMs);
       controller.enqueue(encoder.encode(piece));
     },
   });
-  return new Response(body, { status, headers: { "content-type": contentType } });
+  return new Response(body, { headers: { "content-type": contentType } });
 }
 
 /** A loopback server that records every request, then answers with `handle`. */

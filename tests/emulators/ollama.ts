@@ -25,6 +25,8 @@ export interface OllamaOptions {
   port?: number;
   /** Delay between NDJSON lines or SSE events. */
   chunkDelayMs?: number;
+  /** When set, a streamed native answer sends its first line, then waits for this before the rest. */
+  hold?: () => Promise<void>;
   name?: string;
 }
 
@@ -168,7 +170,7 @@ export async function startOllama(options: OllamaOptions = {}): Promise<OllamaEm
         `${JSON.stringify({ model: model.name, created_at: now, ...piece(w), done: false })}\n`
       );
       lines.push(`${JSON.stringify(final)}\n`);
-      return paced(lines, delay, "application/x-ndjson");
+      return paced(lines, delay, "application/x-ndjson", options.hold);
     }
     if (method === "POST" && path.startsWith("/v1/")) {
       const body = JSON.parse(seen.body || "{}");
