@@ -9,6 +9,7 @@
 import type { Context, Handler } from "hono";
 import type { Endpoint } from "../endpoints/endpoint.ts";
 import { placedModels } from "../models/catalog.ts";
+import { readMerged } from "../models/merged_read.ts";
 import { renderList } from "../models/list_formats.ts";
 import type { Profile } from "../profiles/profile.ts";
 import { type ForwardSettings } from "../proxying/forward.ts";
@@ -51,6 +52,8 @@ export function typeRoutes(profile: Profile, routePrefix: string, options: TypeR
           "manage models on the backend itself",
       );
     }
+    const merged = method === "GET" ? profile.mergedGets.get(sub) : undefined;
+    if (merged) return c.json(await readMerged(options.forwarding.fetch, ofType(options.endpoints), sub, merged));
     if (method === "GET" && profile.passthroughGets.has(sub)) {
       return forwardFirst(c, sub, ofType(options.endpoints), options.forwarding);
     }
@@ -79,7 +82,7 @@ function notProxied(profile: Profile, method: string, path: string, prefix: stri
     );
   }
   const posts = [...profile.proxied.keys()].map((p) => prefix + p).join(", ");
-  const gets = [...profile.listings.keys(), ...profile.passthroughGets].map((p) => prefix + p).join(", ");
+  const gets = [...profile.listings.keys(), ...profile.passthroughGets, ...profile.mergedGets.keys()].map((p) => prefix + p).join(", ");
   return refuse(
     "route_not_found",
     `${method} ${path} is not a ${profile.label} route Tureen forwards: POST ${posts}; GET ${gets}`,

@@ -70,6 +70,7 @@ export const DMR_PROFILE: Profile = {
     ENGINE_PREFIXES.map(([prefix, engine]) => ({ path: `${prefix}/v1/models`, format: "openai", engine })),
   ),
   passthroughGets: new Set(),
+  mergedGets: new Map(),
   management: [],
   nativeApis: { anthropicMessages: "/anthropic/v1/messages", anthropicCountTokens: "/anthropic/v1/messages/count_tokens" },
 };

@@ -86,7 +86,9 @@ export const OLLAMA_PROFILE: Profile = {
     MESSAGES,
   ]),
   listings: byPath([{ path: "/api/tags", format: "ollama" }, { path: "/v1/models", format: "openai" }]),
-  passthroughGets: new Set(["/api/version", "/api/ps"]),
+  passthroughGets: new Set(["/api/version"]),
+  // Open WebUI reads the loaded badge (expires_at) from here: every Ollama's loaded models, not one's.
+  mergedGets: new Map([["/api/ps", "models"]]),
   management: [
     "/api/pull",
     "/api/push",

@@ -130,6 +130,7 @@ export function openAiFamily(spec: FamilyProfile): Profile {
     proxied: byPath([...OPENAI_INFERENCE, ...(spec.extraPaths ?? [])]),
     listings: byPath(spec.listings ?? [OPENAI_LISTING]),
     passthroughGets: new Set(),
+    mergedGets: new Map(),
     management: spec.management ?? [],
     nativeApis: spec.nativeApis ?? {},
   };

@@ -107,8 +107,13 @@ export interface Profile {
   readonly proxied: ReadonlyMap<string, ProxiedPath>;
   /** GET paths answered from the catalogue; keyed by path under the prefix. */
   readonly listings: ReadonlyMap<string, ListingPath>;
-  /** GET paths forwarded as they are (cheap, read-only; e.g. Ollama's `/api/version`, `/api/ps`). */
+  /** GET paths forwarded as they are to one endpoint (cheap, read-only; e.g. Ollama's `/api/version`). */
   readonly passthroughGets: ReadonlySet<string>;
+  /**
+   * GET paths read from every healthy endpoint of the type and answered as one list: path →
+   * the field holding the array (Ollama's `/api/ps` → `models`).
+   */
+  readonly mergedGets: ReadonlyMap<string, string>;
   /** Known management paths, refused with 501 and a clear message rather than a bare 404. */
   readonly management: readonly string[];
   readonly nativeApis: NativeApis;

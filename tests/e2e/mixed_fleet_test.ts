@@ -22,7 +22,11 @@ let server: ServerUnderTest;
 beforeAll(async () => {
   dmr = await startDmr({ models: [{ tag: "docker.io/ai/smollm2:latest" }] });
   ollama = await startOllama({ models: [{ name: "llama3.2:latest", digest: DIGEST }], loaded: ["llama3.2"] });
-  ollama2 = await startOllama({ models: [{ name: "llama3.2:3b", digest: DIGEST }], name: "ollama2" });
+  ollama2 = await startOllama({
+    models: [{ name: "llama3.2:3b", digest: DIGEST }],
+    loaded: ["llama3.2:3b"],
+    name: "ollama2",
+  });
   lmstudio = await startOpenAiServer({
     type: "lm-studio",
     models: ["qwen/qwen3-4b", "shared-model", "cold-model"],
@@ -164,6 +168,12 @@ describe("/olla/proxy/api: Ollama only", () => {
     const res = await post("/olla/proxy/api/chat", { model: "qwen/qwen3-4b", messages: [] });
     expect(res.status).toBe(404);
     expect(lmstudio.requests.slice(before).some((r) => r.method === "POST")).toBe(false);
+  });
+
+  test("/olla/proxy/api/ps answers the loaded models of every Ollama, with expires_at", async () => {
+    const ps = await (await fetch(`${server.url}/olla/proxy/api/ps`)).json();
+    expect(ps.models.map((m: { name: string }) => m.name).sort()).toEqual(["llama3.2:3b", "llama3.2:latest"]);
+    expect(ps.models.every((m: { expires_at?: string }) => typeof m.expires_at === "string")).toBe(true);
   });
 
   test("/olla/proxy/api/tags lists the Ollama models only", async () => {
