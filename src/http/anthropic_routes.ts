@@ -26,7 +26,7 @@ import { relayTranslation } from "./anthropic_translation.ts";
 import { readBodyWithin } from "./body.ts";
 import type { App, AppEnv } from "./context.ts";
 import { ProxyError } from "./errors.ts";
-import { searchOf } from "./model_proxy.ts";
+import { DMR_ONLY, searchOf } from "./model_proxy.ts";
 
 export interface AnthropicRoutesOptions {
   readonly endpoints: readonly Endpoint[];
@@ -104,7 +104,7 @@ function messagesHandler(options: AnthropicRoutesOptions, route: Route): Handler
     if ("unmapped" in mapping) throw notMapped(requested);
     const key = normaliseModelRef(mapping.model);
     c.get("record").model = displayModelName(key);
-    const candidates = await options.router.candidates(key, mapping.model, { engine: null, mode: "completion" });
+    const candidates = await options.router.candidates(key, mapping.model, { engine: null, mode: "completion", ...DMR_ONLY });
     const native = route.native === "all"
       ? candidates
       : route.native === "capable"
@@ -127,7 +127,7 @@ function messagesHandler(options: AnthropicRoutesOptions, route: Route): Handler
 /** Exact model-map aliases whose model is available, then the local models, in Anthropic's shape. */
 async function modelEntries(options: AnthropicRoutesOptions): Promise<Array<Record<string, string>>> {
   await options.router.ready();
-  const listed = listModels(options.endpoints);
+  const listed = listModels(DMR_ONLY.pool!(options.endpoints));
   const createdAt = (seconds: number) => new Date(seconds * 1000).toISOString();
   const byName = new Map(listed.map((m) => [m.id, m]));
   const aliases = exactAliases(options.modelMap()).flatMap(([alias, target]) => {
