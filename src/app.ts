@@ -12,6 +12,7 @@ import { HealthChecker } from "./health/checker.ts";
 import { InFlight } from "./in_flight.ts";
 import { PassiveHealth } from "./health/passive.ts";
 import { Stats } from "./metrics/stats.ts";
+import { TrafficMetrics } from "./metrics/traffic.ts";
 import { Preloader } from "./models/preload.ts";
 import { createHttpApp } from "./http/app.ts";
 import type { Logger } from "./log/logger.ts";
@@ -67,6 +68,8 @@ export async function startTureen(config: Config, options: StartOptions): Promis
   const inFlight = new InFlight();
   const slots = new Slots({ clock, maxQueue: proxy.queue.max_size, timeoutMs: proxy.queue.timeout });
   const stats = new Stats(clock.now());
+  const traffic = new TrafficMetrics();
+  let current = config;
   // 0 means no limit: the longest a timer can wait (config rejects anything longer).
   const headerTimeoutMs = proxy.response_header_timeout || MAX_DURATION_MS;
   const preloader = new Preloader({
@@ -103,10 +106,20 @@ export async function startTureen(config: Config, options: StartOptions): Promis
     stats,
     runtime,
     status: { endpoints, stats, slots, config, clock },
+    metrics: {
+      traffic,
+      endpoints,
+      stats,
+      slots,
+      clock,
+      config: () => current,
+      inFlight: () => inFlight.count,
+    },
     dmr: {
       endpoints,
       router,
       maxBodySize: config.server.request_limits.max_body_size,
+      traffic,
       forwarding: {
         fetch: runtime.fetch,
         fetchDecompresses: runtime.fetchDecompresses,
@@ -119,6 +132,7 @@ export async function startTureen(config: Config, options: StartOptions): Promis
         backendType: DMR_PROFILE.type,
         slots,
         passive,
+        onFailover: (endpoint, reason) => traffic.failover(endpoint, reason),
       },
     },
   });
@@ -137,7 +151,6 @@ export async function startTureen(config: Config, options: StartOptions): Promis
     health.stop();
     throw error;
   }
-  let current = config;
   return {
     server,
     endpoints,

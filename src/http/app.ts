@@ -11,6 +11,7 @@ import type { AppEnv } from "./context.ts";
 import { dmrRoutes, type DmrRoutesOptions } from "./dmr_routes.ts";
 import { ProxyError } from "./errors.ts";
 import { mountInternalRoutes } from "./internal_routes.ts";
+import { mountMetricsRoutes, type MetricsRoutesOptions } from "./metrics_routes.ts";
 import { mountStatusRoutes, type StatusRoutesOptions } from "./status_routes.ts";
 import type { Stats } from "../metrics/stats.ts";
 
@@ -24,6 +25,8 @@ export interface HttpAppOptions {
   readonly dmr: DmrRoutesOptions;
   /** Counts unfinished requests for graceful shutdown (src/in_flight.ts). */
   readonly inFlight?: { begin(): () => void };
+  /** `/internal/metrics` and the dashboard at `/internal/ui/`. */
+  readonly metrics?: MetricsRoutesOptions;
 }
 
 export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
@@ -32,6 +35,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
     logger: options.logger,
     clock: options.clock,
     stats: options.stats,
+    traffic: options.metrics?.traffic,
     enabled: options.requestLogging,
     inFlight: options.inFlight,
   }));
@@ -39,6 +43,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
   if (browserAccess) app.use(browserAccess);
   mountInternalRoutes(app, options.runtime);
   mountStatusRoutes(app, options.status);
+  if (options.metrics) mountMetricsRoutes(app, options.metrics);
   app.all("/olla/dmr/*", dmrRoutes(options.dmr));
   app.notFound((c) =>
     new ProxyError(
@@ -49,6 +54,8 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
     ).toResponse()
   );
   app.onError((error, c) => {
+    const record = c.get("record");
+    if (record) record.error = error instanceof Error ? error.message : String(error);
     if (error instanceof ProxyError) return error.toResponse();
     options.logger.error("unhandled error", { request_id: c.get("record")?.id, path: c.req.path, error });
     return new ProxyError(500, "internal_error", "Tureen failed to handle this request; the log has the details")

@@ -3,6 +3,7 @@
  * The per-request record every handler fills in and the access log reads.
  */
 import type { Hono } from "hono";
+import type { UsageReader } from "../metrics/usage.ts";
 import type { ConnInfo } from "../runtime/contract.ts";
 
 export interface BodyEnd {
@@ -10,6 +11,8 @@ export interface BodyEnd {
   readonly bytes: number;
   readonly firstByteAt: number | null;
   readonly error?: unknown;
+  /** Tokens and first-token time read from the relayed bytes. */
+  readonly usage?: UsageReader;
 }
 
 export interface RequestRecord {
@@ -18,6 +21,12 @@ export interface RequestRecord {
   model?: string;
   endpoint?: string;
   attempts?: string[];
+  /** The API route kind (`chat`, `completions`, `embeddings`, ...), set by a proxy route: the request is counted in the metrics. */
+  route?: string;
+  /** Name of the API key the request authenticated with, when auth is on. */
+  keyName?: string;
+  /** The message of the error the proxy answered with, for the dashboard. */
+  error?: string;
   /** Set when the response body is relayed: the access line waits for it to end. */
   bodyEnd?: Promise<BodyEnd>;
 }

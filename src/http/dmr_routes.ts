@@ -10,6 +10,7 @@ import { listModels } from "../models/catalog.ts";
 import { displayModelName, normaliseModelRef } from "../models/dmr_names.ts";
 import { DMR_PROFILE } from "../profiles/dmr.ts";
 import { forward, type ForwardSettings } from "../proxying/forward.ts";
+import type { TrafficMetrics } from "../metrics/traffic.ts";
 import type { Router } from "../routing/route.ts";
 import { readBodyWithin, readModelField } from "./body.ts";
 import type { AppEnv } from "./context.ts";
@@ -20,6 +21,8 @@ export interface DmrRoutesOptions {
   readonly router: Router;
   readonly forwarding: ForwardSettings;
   readonly maxBodySize: number;
+  /** Counts cold loads started and joined. */
+  readonly traffic?: TrafficMetrics;
 }
 
 const PREFIX = `/olla/${DMR_PROFILE.prefix}`;
@@ -41,6 +44,7 @@ export function dmrRoutes(options: DmrRoutesOptions): Handler<AppEnv> {
     // Cold loads hold a request silent for minutes; the runtime must not cut it.
     c.env?.disableIdleTimeout();
     const record = c.get("record");
+    record.route = route.kind;
     const body = await readBodyWithin(raw, options.maxBodySize);
     const requested = readModelField(body);
     const key = normaliseModelRef(requested);
@@ -57,7 +61,12 @@ export function dmrRoutes(options: DmrRoutesOptions): Handler<AppEnv> {
       clientSignal: raw.signal,
       model: record.model,
       startedAt: record.startedAt,
-      onAttempt: (endpoint) => endpoint.dmr.trackRequest(key, mode),
+      onAttempt: (endpoint) => {
+        if (!endpoint.dmr.isLoaded(key, mode)) {
+          options.traffic?.coldLoad(endpoint.name, record.model!, endpoint.dmr.isLoading(key, mode));
+        }
+        return endpoint.dmr.trackRequest(key, mode);
+      },
     }, candidates, options.forwarding);
     record.endpoint = outcome.endpoint?.name;
     record.attempts = outcome.attempts;
