@@ -36,8 +36,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     ${tile("p50", "Latency p50")}
     ${tile("p95", "Latency p95")}
     ${tile("tok-rate", "Output tokens/s")}
-    ${tile("in-flight", "In flight")}
-    ${tile("queue", "Queued")}
+    ${tile("in-flight", "In flight / queued")}
     ${tile("requests", "Requests")}
     ${tile("tokens-in", "Tokens in")}
     ${tile("tokens-out", "Tokens out")}
@@ -66,7 +65,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   <section>
     <h2>Last errors</h2>
     <div class="scroll"><table>
-      <thead><tr><th>Time</th><th>Request id</th><th class="num">Status</th><th>Model</th><th>Endpoint</th><th>Error</th></tr></thead>
+      <thead><tr><th>Time</th><th>Request id</th><th class="num">Status</th><th>Model</th><th>Endpoint</th></tr></thead>
       <tbody id="errors"></tbody>
     </table></div>
   </section>

@@ -7,10 +7,11 @@
  * template literals inside, so the surrounding String.raw stays intact.
  */
 export const DASHBOARD_JS = String.raw`
+(function () {
 "use strict";
 var POLL_MS = 1000;
 var HISTORY = 120;
-var history = { rate: [], tokens: [], p95: [] };
+var series = { rate: [], tokens: [], p95: [] };
 var previous = null;
 var modelPrevious = {};
 
@@ -138,17 +139,18 @@ function renderModels(traffic, dt) {
 
 function renderErrors(traffic) {
   var body = document.getElementById("errors");
-  var rows = traffic.recent_errors.map(function (e) {
-    return el("tr", null, [
+  var rows = [];
+  traffic.recent_errors.forEach(function (e) {
+    rows.push(el("tr", { "class": "error-head" }, [
       el("td", { text: new Date(e.at).toLocaleTimeString() }),
       el("td", null, [el("code", { text: e.request_id })]),
       el("td", { "class": "num", text: String(e.status) }),
       el("td", { text: e.model || "–" }),
       el("td", { text: e.endpoint || "–" }),
-      el("td", { "class": "msg", text: e.message }),
-    ]);
+    ]));
+    rows.push(el("tr", null, [el("td", { colspan: 5, "class": "msg" }, [el("div", { text: e.message })])]));
   });
-  if (!rows.length) rows = [el("tr", null, [el("td", { colspan: 6, "class": "empty", text: "No errors" })])];
+  if (!rows.length) rows = [el("tr", null, [el("td", { colspan: 5, "class": "empty", text: "No errors" })])];
   body.replaceChildren.apply(body, rows);
 }
 
@@ -158,22 +160,21 @@ function renderTraffic(traffic) {
   var rate = previous && dt > 0 ? (traffic.total_requests - previous.requests) / dt : 0;
   var tokRate = previous && dt > 0 ? (traffic.tokens_out - previous.tokensOut) / dt : 0;
   previous = { at: now, requests: traffic.total_requests, tokensOut: traffic.tokens_out };
-  push(history.rate, Math.max(0, rate));
-  push(history.tokens, Math.max(0, tokRate));
-  push(history.p95, traffic.latency_p95_ms || 0);
+  push(series.rate, Math.max(0, rate));
+  push(series.tokens, Math.max(0, tokRate));
+  push(series.p95, traffic.latency_p95_ms || 0);
   setText("rate", fmt(rate, 2));
   setText("tok-rate", fmt(tokRate, 1));
   setText("p50", ms(traffic.latency_p50_ms));
   setText("p95", ms(traffic.latency_p95_ms));
-  setText("in-flight", fmt(traffic.requests_in_flight));
-  setText("queue", fmt(traffic.queue_depth));
+  setText("in-flight", fmt(traffic.requests_in_flight) + " / " + fmt(traffic.queue_depth));
   setText("requests", fmt(traffic.total_requests));
   setText("tokens-in", fmt(traffic.tokens_in));
   setText("tokens-out", fmt(traffic.tokens_out));
   setText("uptime", "up " + Math.round(traffic.uptime_seconds / 60) + " min");
-  sparkline(document.getElementById("chart-rate"), history.rate, "var(--accent)");
-  sparkline(document.getElementById("chart-tokens"), history.tokens, "var(--accent2)");
-  sparkline(document.getElementById("chart-p95"), history.p95, "var(--warn)");
+  sparkline(document.getElementById("chart-rate"), series.rate, "var(--accent)");
+  sparkline(document.getElementById("chart-tokens"), series.tokens, "var(--accent2)");
+  sparkline(document.getElementById("chart-p95"), series.p95, "var(--warn)");
   setText("chart-rate-now", fmt(rate, 2) + " req/s");
   setText("chart-tokens-now", fmt(tokRate, 1) + " tok/s");
   setText("chart-p95-now", ms(traffic.latency_p95_ms));
@@ -203,4 +204,5 @@ function poll() {
   }).then(function () { setTimeout(poll, POLL_MS); });
 }
 poll();
+})();
 `;

@@ -16,7 +16,7 @@ header .meta { color:var(--muted); font-size:12px; }
 main { padding:12px; display:grid; gap:12px; max-width:1400px; margin:0 auto; }
 section { background:var(--card); border:1px solid var(--line); border-radius:10px; padding:12px; min-width:0; }
 section h2 { font-size:13px; text-transform:uppercase; letter-spacing:.04em; color:var(--muted); margin:0 0 8px; }
-.tiles { display:grid; grid-template-columns:repeat(auto-fit,minmax(130px,1fr)); gap:8px; }
+.tiles { display:grid; grid-template-columns:repeat(auto-fit,minmax(112px,1fr)); gap:8px; }
 .tile { background:var(--card); border:1px solid var(--line); border-radius:10px; padding:10px 12px; }
 .tile .label { color:var(--muted); font-size:12px; }
 .tile .value { font-size:22px; font-weight:600; font-variant-numeric:tabular-nums; }
@@ -45,8 +45,12 @@ table { border-collapse:collapse; width:100%; font-size:13px; font-variant-numer
 th, td { text-align:left; padding:5px 8px; border-bottom:1px solid var(--line); white-space:nowrap; }
 th { color:var(--muted); font-weight:500; font-size:12px; }
 td.num, th.num { text-align:right; }
-td.msg { white-space:normal; min-width:200px; }
+td.msg { white-space:normal; color:var(--bad); padding-top:0; }
+td.msg > div { max-width:calc(100vw - 72px); position:sticky; left:8px; }
+tr.error-head td { border-bottom:none; }
 code { font-size:12px; }
+@media (max-width:600px) { main { padding:8px; gap:8px; } .tile { padding:6px 8px; } .tile .value { font-size:18px; }
+  .tiles { grid-template-columns:repeat(3,1fr); } svg.chart { height:60px; } }
 .empty { color:var(--muted); font-style:italic; }
 .stale { color:var(--bad); }
 `;
