@@ -128,6 +128,36 @@ describe("/internal/metrics", () => {
     expect(total(after, "tureen_completion_tokens_total") - total(before, "tureen_completion_tokens_total")).toBe(3);
   });
 
+  test("concurrent requests are all counted, a client that leaves mid-stream as client_closed", async () => {
+    const before = (await scrape()).report;
+    const requests = Array.from({ length: 24 }, (_, i) =>
+      post("chat/completions", { model: "smollm2", messages: [{ role: "user", content: `c${i}` }], stream: i % 2 === 0 })
+        .then((res) => res.text())
+    );
+    await Promise.all(requests);
+    dmr.options.chunkDelayMs = 200;
+    const controller = new AbortController();
+    const res = await fetch(`${server.url}/olla/dmr/engines/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "smollm2", messages: [{ role: "user", content: "leave" }], stream: true }),
+      signal: controller.signal,
+    });
+    await res.body!.getReader().read();
+    controller.abort();
+    dmr.options.chunkDelayMs = 0;
+    let after = before;
+    await until(async () => {
+      after = (await scrape()).report;
+      return total(after, "tureen_requests_total") - total(before, "tureen_requests_total") === 25;
+    });
+    const delta = (match: Record<string, string>) =>
+      total(after, "tureen_requests_total", match) - total(before, "tureen_requests_total", match);
+    expect(delta({ outcome: "success" })).toBe(24);
+    expect(delta({ outcome: "client_closed" })).toBe(1);
+    expect(total(after, "tureen_requests_in_flight")).toBe(1); // the scrape itself
+  });
+
   test("failovers are counted by endpoint and reason", async () => {
     const before = (await scrape()).report;
     const res = await post("chat/completions", { model: "qwen3", messages: [{ role: "user", content: "hi" }] });
