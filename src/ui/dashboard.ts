@@ -35,7 +35,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     ${tile("rate", "Requests/s")}
     ${tile("p50", "Latency p50")}
     ${tile("p95", "Latency p95")}
-    ${tile("tok-rate", "Output tokens/s")}
+    ${tile("tok-rate", "Out tokens/s")}
     ${tile("in-flight", "In flight / queued")}
     ${tile("requests", "Requests")}
     ${tile("tokens-in", "Tokens in")}
@@ -56,9 +56,9 @@ export const DASHBOARD_HTML = `<!doctype html>
   <section>
     <h2>Models</h2>
     <div class="scroll"><table>
-      <thead><tr><th>Model</th><th class="num">Requests</th><th class="num">Req/s</th><th class="num">p50</th>
+      <thead><tr><th>Model</th><th class="num">Requests</th><th class="num">Req/s, 10 s</th><th class="num">p50</th>
       <th class="num">p95</th><th class="num">TTFT p50</th><th class="num">Tok/s p50</th><th class="num">Tokens in</th>
-      <th class="num">Tokens out</th><th class="num">Out tok/s now</th></tr></thead>
+      <th class="num">Tokens out</th><th class="num">Out tok/s, 10 s</th></tr></thead>
       <tbody id="models"></tbody>
     </table></div>
   </section>

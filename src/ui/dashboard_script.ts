@@ -12,8 +12,10 @@ export const DASHBOARD_JS = String.raw`
 var POLL_MS = 1000;
 var HISTORY = 120;
 var series = { rate: [], tokens: [], p95: [] };
+var RATE_WINDOW_MS = 10000;
 var previous = null;
-var modelPrevious = {};
+/** Recent snapshots of counters, to turn them into rates over the last ten seconds. */
+var snapshots = [];
 
 function el(tag, attrs, children) {
   var node = document.createElement(tag);
@@ -113,13 +115,27 @@ function renderEndpoints(data) {
   setText("endpoints-up", data.routable_count + " / " + data.total_count);
 }
 
-function renderModels(traffic, dt) {
+/** Per-second rate of a counter over the snapshots kept (up to ten seconds). */
+function rateOf(read) {
+  if (snapshots.length < 2) return null;
+  var first = snapshots[0], last = snapshots[snapshots.length - 1];
+  var seconds = (last.at - first.at) / 1000;
+  var before = read(first.data), now = read(last.data);
+  if (seconds <= 0 || now === undefined) return null;
+  return Math.max(0, (now - (before || 0)) / seconds);
+}
+function modelField(name, field) {
+  return function (data) {
+    var found = data.models.filter(function (m) { return m.name === name; })[0];
+    return found ? found[field] : undefined;
+  };
+}
+
+function renderModels(traffic) {
   var body = document.getElementById("models");
   var rows = traffic.models.map(function (m) {
-    var before = modelPrevious[m.name];
-    var rate = before && dt > 0 ? (m.requests - before.requests) / dt : null;
-    var tokRate = before && dt > 0 ? (m.tokens_out - before.tokens_out) / dt : null;
-    modelPrevious[m.name] = m;
+    var rate = rateOf(modelField(m.name, "requests"));
+    var tokRate = rateOf(modelField(m.name, "tokens_out"));
     return el("tr", { "data-model": m.name }, [
       el("td", { text: m.name }),
       el("td", { "class": "num", text: fmt(m.requests) }),
@@ -160,11 +176,13 @@ function renderTraffic(traffic) {
   var rate = previous && dt > 0 ? (traffic.total_requests - previous.requests) / dt : 0;
   var tokRate = previous && dt > 0 ? (traffic.tokens_out - previous.tokensOut) / dt : 0;
   previous = { at: now, requests: traffic.total_requests, tokensOut: traffic.tokens_out };
+  snapshots.push({ at: now, data: traffic });
+  while (snapshots.length > 2 && now - snapshots[0].at > RATE_WINDOW_MS) snapshots.shift();
   push(series.rate, Math.max(0, rate));
   push(series.tokens, Math.max(0, tokRate));
   push(series.p95, traffic.latency_p95_ms || 0);
-  setText("rate", fmt(rate, 2));
-  setText("tok-rate", fmt(tokRate, 1));
+  setText("rate", fmt(rateOf(function (d) { return d.total_requests; }), 2));
+  setText("tok-rate", fmt(rateOf(function (d) { return d.tokens_out; }), 1));
   setText("p50", ms(traffic.latency_p50_ms));
   setText("p95", ms(traffic.latency_p95_ms));
   setText("in-flight", fmt(traffic.requests_in_flight) + " / " + fmt(traffic.queue_depth));
@@ -178,7 +196,7 @@ function renderTraffic(traffic) {
   setText("chart-rate-now", fmt(rate, 2) + " req/s");
   setText("chart-tokens-now", fmt(tokRate, 1) + " tok/s");
   setText("chart-p95-now", ms(traffic.latency_p95_ms));
-  renderModels(traffic, dt);
+  renderModels(traffic);
   renderErrors(traffic);
 }
 
