@@ -1,8 +1,9 @@
 /**
  * @module
  * One access line per request: id, method, path, model, endpoint, status, duration, time
- * to first byte and first token, and the tokens the backend reported. For a relayed stream the line is written when the stream ends, and
- * inference requests are counted in the stats and metrics at the same moment.
+ * to first byte and first token, and the tokens the backend reported. For a relayed stream
+ * the line is written when the stream ends, and inference requests are counted in the
+ * stats and metrics at the same moment.
  */
 import type { MiddlewareHandler } from "hono";
 import type { Clock } from "../clock.ts";

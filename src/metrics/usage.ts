@@ -48,17 +48,34 @@ export function isStreamContentType(contentType: string | null): boolean {
   return type.startsWith("text/event-stream") || type.includes("ndjson") || type.includes("stream+json");
 }
 
+/** Decoding is stateless here (no `stream` option), so one decoder serves every tap. */
+const decoder = new TextDecoder();
+
+/** The usage of a body read whole: parsed from its own bytes when first asked, nothing copied. */
+export function wholeBodyUsage(bytes: Uint8Array): UsageReader {
+  let usage: TokenUsage | null = null;
+  return {
+    firstTokenAt: null,
+    read: () =>
+      usage ??= parse(
+        bytes.byteLength > TAIL_BYTES ? bytes.subarray(0, HEAD_BYTES) : null,
+        bytes.subarray(Math.max(0, bytes.byteLength - TAIL_BYTES)),
+      ),
+  };
+}
+
+/** A relayed body: keeps a copy of its head and tail as chunks pass, and notes the first token. */
 export class UsageTap implements UsageReader {
   firstTokenAt: number | null = null;
   readonly #now: () => number;
-  readonly #head = new Uint8Array(HEAD_BYTES);
+  /** Allocated on the first chunk: a body-less answer costs nothing. */
+  #head: Uint8Array | null = null;
   #headLength = 0;
-  readonly #tail = new Uint8Array(TAIL_BYTES);
+  #tail: Uint8Array | null = null;
   /** Next write position in the tail ring. */
   #tailAt = 0;
   #total = 0;
   #watching: boolean;
-  #decoder = new TextDecoder();
   #usage: TokenUsage | null = null;
 
   /**
@@ -71,50 +88,57 @@ export class UsageTap implements UsageReader {
 
   /** Copy of one chunk already handed to the client. */
   push(chunk: Uint8Array): void {
-    if (this.#watching && TOKEN.test(this.#decoder.decode(chunk))) {
+    if (this.#watching && TOKEN.test(decoder.decode(chunk))) {
       this.#watching = false;
       this.firstTokenAt = this.#now();
     }
     if (this.#headLength < HEAD_BYTES) {
+      this.#head ??= new Uint8Array(HEAD_BYTES);
       const take = Math.min(HEAD_BYTES - this.#headLength, chunk.byteLength);
       this.#head.set(chunk.subarray(0, take), this.#headLength);
       this.#headLength += take;
     }
     this.#total += chunk.byteLength;
-    let bytes = chunk;
-    if (bytes.byteLength >= TAIL_BYTES) {
-      bytes = bytes.subarray(bytes.byteLength - TAIL_BYTES);
-      this.#tail.set(bytes, 0);
+    const tail = this.#tail ??= new Uint8Array(TAIL_BYTES);
+    if (chunk.byteLength >= TAIL_BYTES) {
+      tail.set(chunk.subarray(chunk.byteLength - TAIL_BYTES), 0);
       this.#tailAt = 0;
       return;
     }
     const room = TAIL_BYTES - this.#tailAt;
-    if (bytes.byteLength <= room) {
-      this.#tail.set(bytes, this.#tailAt);
+    if (chunk.byteLength <= room) {
+      tail.set(chunk, this.#tailAt);
     } else {
-      this.#tail.set(bytes.subarray(0, room), this.#tailAt);
-      this.#tail.set(bytes.subarray(room), 0);
+      tail.set(chunk.subarray(0, room), this.#tailAt);
+      tail.set(chunk.subarray(room), 0);
     }
-    this.#tailAt = (this.#tailAt + bytes.byteLength) % TAIL_BYTES;
+    this.#tailAt = (this.#tailAt + chunk.byteLength) % TAIL_BYTES;
   }
 
   /** The counts, parsed once, after the body has ended. */
   read(): TokenUsage {
-    if (this.#usage) return this.#usage;
-    const fields = new Map<string, number>();
-    const decoder = new TextDecoder();
-    if (this.#total > TAIL_BYTES) collect(decoder.decode(this.#head.subarray(0, this.#headLength)), fields);
-    collect(decoder.decode(this.#tailBytes()), fields);
-    return this.#usage = usageFrom(fields);
+    return this.#usage ??= parse(
+      this.#total > TAIL_BYTES ? this.#head!.subarray(0, this.#headLength) : null,
+      this.#tailBytes(),
+    );
   }
 
   #tailBytes(): Uint8Array {
-    if (this.#total <= TAIL_BYTES) return this.#tail.subarray(0, this.#total);
+    const tail = this.#tail ?? new Uint8Array(0);
+    if (this.#total <= TAIL_BYTES) return tail.subarray(0, this.#total);
     const ordered = new Uint8Array(TAIL_BYTES);
-    ordered.set(this.#tail.subarray(this.#tailAt), 0);
-    ordered.set(this.#tail.subarray(0, this.#tailAt), TAIL_BYTES - this.#tailAt);
+    ordered.set(tail.subarray(this.#tailAt), 0);
+    ordered.set(tail.subarray(0, this.#tailAt), TAIL_BYTES - this.#tailAt);
     return ordered;
   }
+}
+
+/** Fields from the head (when the body is longer than the tail) and then the tail, which wins. */
+function parse(head: Uint8Array | null, tail: Uint8Array): TokenUsage {
+  const fields = new Map<string, number>();
+  if (head) collect(decoder.decode(head), fields);
+  collect(decoder.decode(tail), fields);
+  return usageFrom(fields);
 }
 
 /** Every usage field in `text`; a later occurrence replaces an earlier one. */

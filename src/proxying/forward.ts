@@ -11,7 +11,7 @@ import { describeFetchError } from "../endpoints/fetch_error.ts";
 import type { Slots } from "../endpoints/slots.ts";
 import type { LiveFailure, PassiveHealth } from "../health/passive.ts";
 import type { Logger } from "../log/logger.ts";
-import { isStreamContentType, UsageTap, type UsageReader } from "../metrics/usage.ts";
+import { isStreamContentType, type UsageReader, UsageTap, wholeBodyUsage } from "../metrics/usage.ts";
 import { type RelayEnd, relayBody } from "./relay.ts";
 import { buildClientHeaders } from "./response_headers.ts";
 import { buildUpstreamHeaders } from "./upstream_request.ts";
@@ -227,8 +227,7 @@ async function respond(
       throw new ProxyError(502, "upstream_body_error", `${endpoint.name} closed the connection while sending its answer`);
     }
     release();
-    const usage = new UsageTap(false, () => clock.now());
-    usage.push(new Uint8Array(bytes));
+    const usage = wholeBodyUsage(new Uint8Array(bytes));
     const done = Promise.resolve({ end: "complete" as const, bytes: bytes.byteLength, firstByteAt: clock.now(), usage });
     return {
       response: new Response(bytes, { status: response.status, statusText: response.statusText, headers }),
