@@ -9,7 +9,7 @@ import type { MiddlewareHandler } from "hono";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Stats } from "../metrics/stats.ts";
-import type { TrafficMetrics } from "../metrics/traffic.ts";
+import { routeOfPath, type TrafficMetrics } from "../metrics/traffic.ts";
 import { requestIdFor } from "../proxying/upstream_request.ts";
 import type { AppEnv, BodyEnd, RequestRecord } from "./context.ts";
 
@@ -51,10 +51,12 @@ export function accessLog(options: AccessLogOptions): MiddlewareHandler<AppEnv> 
       }
       const usage = end?.usage?.read() ?? null;
       const firstTokenAt = end?.usage?.firstTokenAt ?? null;
-      if (record.route && options.traffic) {
+      // A proxy route sets `route` up front; one that only named a model or an endpoint is counted by its path.
+      const route = record.route ?? (record.model || record.endpoint ? routeOfPath(c.req.path) : undefined);
+      if (route && options.traffic) {
         options.traffic.finished({
           id: record.id,
-          route: record.route,
+          route,
           model: record.model,
           endpoint: record.endpoint,
           status,
@@ -76,6 +78,7 @@ export function accessLog(options: AccessLogOptions): MiddlewareHandler<AppEnv> 
         path: c.req.path,
         model: record.model,
         endpoint: record.endpoint,
+        key: record.keyName,
         status,
         duration_ms: durationMs,
         ttfb_ms: end === null ? durationMs : end.firstByteAt === null ? null : end.firstByteAt - record.startedAt,
@@ -84,7 +87,6 @@ export function accessLog(options: AccessLogOptions): MiddlewareHandler<AppEnv> 
         tokens_in: usage?.input ?? undefined,
         tokens_out: usage?.output ?? undefined,
         ttft_ms: firstTokenAt === null ? undefined : firstTokenAt - record.startedAt,
-        key_name: record.keyName,
         attempts: record.attempts && record.attempts.length > 1 ? record.attempts : undefined,
         client_ip: c.env?.remoteAddress,
         error: end?.error,

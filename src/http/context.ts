@@ -18,15 +18,15 @@ export interface BodyEnd {
 export interface RequestRecord {
   readonly id: string;
   readonly startedAt: number;
+  /** The API route kind (`chat`, `completions`, `embeddings`, ...), set by a proxy route: the request is counted in the metrics. */
+  route?: string;
+  /** The message of the error the proxy answered with, for the dashboard. */
+  error?: string;
   model?: string;
   endpoint?: string;
   attempts?: string[];
-  /** The API route kind (`chat`, `completions`, `embeddings`, ...), set by a proxy route: the request is counted in the metrics. */
-  route?: string;
-  /** Name of the API key the request authenticated with, when auth is on. */
+  /** The inbound key's name (never the key). */
   keyName?: string;
-  /** The message of the error the proxy answered with, for the dashboard. */
-  error?: string;
   /** Set when the response body is relayed: the access line waits for it to end. */
   bodyEnd?: Promise<BodyEnd>;
 }

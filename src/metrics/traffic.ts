@@ -208,6 +208,16 @@ export class TrafficMetrics {
   }
 }
 
+/**
+ * A route label from a proxied path, for routes that do not set one: the API after `/v1/`
+ * (`chat` for chat/completions, `messages`, `responses`, ...), else the last segment (`rerank`).
+ */
+export function routeOfPath(path: string): string {
+  const v1 = path.lastIndexOf("/v1/");
+  const rest = v1 === -1 ? path.slice(path.lastIndexOf("/") + 1) : path.slice(v1 + 4).split("/")[0]!;
+  return rest || "other";
+}
+
 /** Output tokens over the generation time: after the first token for a stream, the whole request otherwise. */
 function measuredSpeed(request: FinishedRequest, output: number): number | null {
   if (output <= 1) return null;

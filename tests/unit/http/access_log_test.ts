@@ -109,7 +109,7 @@ describe("accessLog()", () => {
     const usage = { firstTokenAt: 1_150, read: () => ({ input: 12, output: 7, outputPerSecond: null }) };
     end({ end: "complete", bytes: 300, firstByteAt: 1_100, usage });
     await tick();
-    expect(logger.lines[0]!.fields).toMatchObject({ tokens_in: 12, tokens_out: 7, ttft_ms: 150, ttfb_ms: 100, key_name: "ci-bot" });
+    expect(logger.lines[0]!.fields).toMatchObject({ tokens_in: 12, tokens_out: 7, ttft_ms: 150, ttfb_ms: 100, key: "ci-bot" });
     expect(traffic.requests.get(["chat", "ai/smollm2", "gpu", "200", "success"])).toBe(1);
     expect(traffic.completionTokens.get(["gpu", "ai/smollm2"])).toBe(7);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { type FinishedRequest, TrafficMetrics } from "../../../src/metrics/traffic.ts";
+import { type FinishedRequest, routeOfPath, TrafficMetrics } from "../../../src/metrics/traffic.ts";
 
 const request = (over: Partial<FinishedRequest> = {}): FinishedRequest => ({
   id: "req-1",
@@ -75,5 +75,16 @@ describe("TrafficMetrics", () => {
     m.finished(request({ outcome: "client_closed", status: 200 }));
     expect(m.requests.get(["chat", "ai/m", "e1", "200", "client_closed"])).toBe(1);
     expect(m.byModel.get("ai/m")!.duration.percentile(50)).toBeNull();
+  });
+});
+
+describe("routeOfPath()", () => {
+  test("names the API a proxied path used", () => {
+    expect(routeOfPath("/olla/dmr/engines/v1/chat/completions")).toBe("chat");
+    expect(routeOfPath("/olla/dmr/engines/llama.cpp/v1/embeddings")).toBe("embeddings");
+    expect(routeOfPath("/olla/dmr/anthropic/v1/messages")).toBe("messages");
+    expect(routeOfPath("/olla/dmr/engines/v1/responses/resp_123")).toBe("responses");
+    expect(routeOfPath("/olla/dmr/rerank")).toBe("rerank");
+    expect(routeOfPath("/")).toBe("other");
   });
 });
