@@ -17,6 +17,7 @@ import { Preloader } from "./models/preload.ts";
 import { createHttpApp } from "./http/app.ts";
 import type { Logger } from "./log/logger.ts";
 import { DMR_PROFILE } from "./profiles/dmr.ts";
+import { ResponseAffinity } from "./routing/response_affinity.ts";
 import { Router } from "./routing/route.ts";
 import { planEndpoints, type ReloadSummary, settingsNeedingRestart } from "./reload.ts";
 import type { RunningServer, Runtime } from "./runtime/contract.ts";
@@ -69,7 +70,6 @@ export async function startTureen(config: Config, options: StartOptions): Promis
   const slots = new Slots({ clock, maxQueue: proxy.queue.max_size, timeoutMs: proxy.queue.timeout });
   const stats = new Stats(clock.now());
   const traffic = new TrafficMetrics();
-  let current = config;
   // 0 means no limit: the longest a timer can wait (config rejects anything longer).
   const headerTimeoutMs = proxy.response_header_timeout || MAX_DURATION_MS;
   const preloader = new Preloader({
@@ -98,6 +98,28 @@ export async function startTureen(config: Config, options: StartOptions): Promis
     clock,
     refreshModels: () => health.refreshModels(),
   });
+  // The config in force; reload() replaces it. Read by routes that follow reloadable settings.
+  let current = config;
+  const dmrRouting = {
+    endpoints,
+    router,
+    maxBodySize: config.server.request_limits.max_body_size,
+    forwarding: {
+      fetch: runtime.fetch,
+      fetchDecompresses: runtime.fetchDecompresses,
+      clock,
+      logger,
+      responseHeaderTimeoutMs: headerTimeoutMs,
+      readTimeoutMs: proxy.read_timeout,
+      retryStatuses: new Set(proxy.retry_on_status),
+      maxAttempts: proxy.max_attempts,
+      backendType: DMR_PROFILE.type,
+      slots,
+      passive,
+      onFailover: (endpoint: string, reason: string) => traffic.failover(endpoint, reason),
+      onColdLoad: (endpoint: string, model: string, joined: boolean) => traffic.coldLoad(endpoint, model, joined),
+    },
+  };
   const app = createHttpApp({
     logger,
     clock,
@@ -115,24 +137,24 @@ export async function startTureen(config: Config, options: StartOptions): Promis
       config: () => current,
       inFlight: () => inFlight.count,
     },
-    dmr: {
-      endpoints,
-      router,
-      maxBodySize: config.server.request_limits.max_body_size,
-      traffic,
-      forwarding: {
-        fetch: runtime.fetch,
-        fetchDecompresses: runtime.fetchDecompresses,
+    dmr: dmrRouting,
+    responses: {
+      ...dmrRouting,
+      affinity: new ResponseAffinity({
         clock,
-        logger,
-        responseHeaderTimeoutMs: headerTimeoutMs,
-        readTimeoutMs: proxy.read_timeout,
-        retryStatuses: new Set(proxy.retry_on_status),
-        maxAttempts: proxy.max_attempts,
-        backendType: DMR_PROFILE.type,
-        slots,
-        passive,
-        onFailover: (endpoint, reason) => traffic.failover(endpoint, reason),
+        maxEntries: config.responses.affinity_max_entries,
+        ttlMs: config.responses.affinity_ttl,
+      }),
+    },
+    anthropic: {
+      ...dmrRouting,
+      clock,
+      modelMap: () => current.anthropic.model_map,
+      pingIntervalMs: config.anthropic.ping_interval,
+      translator: {
+        enabled: config.translators.anthropic.enabled,
+        passthrough: config.translators.anthropic.passthrough_enabled,
+        maxMessageSize: config.translators.anthropic.max_message_size,
       },
     },
   });

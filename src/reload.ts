@@ -8,8 +8,8 @@
  *   objects, probed at once. The shared endpoint array is changed in place, in one step, so
  *   the router, health loop and status routes see the new list on their next read; a
  *   removed endpoint's in-flight requests and streams hold their own reference and finish.
- * - `logging.level` and `logging.format`: applied at once; `server.shutdown_timeout`: read
- *   when the stop signal arrives.
+ * - `logging.level` and `logging.format`: applied at once; `anthropic.model_map`: read per
+ *   request; `server.shutdown_timeout`: read when the stop signal arrives.
  * - Everything else (listen address, proxy timeouts, balancer, queue, breaker, limits, ...):
  *   named in a "needs restart" warning and ignored until the next start.
  */
@@ -67,6 +67,8 @@ const RELOADABLE = new Set([
   "discovery.static.endpoints",
   "logging.level",
   "logging.format",
+  // Read per request.
+  "anthropic.model_map",
   // Read when the stop signal arrives.
   "server.shutdown_timeout",
   "source",

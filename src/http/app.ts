@@ -6,12 +6,15 @@ import { Hono } from "hono";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
 import { accessLog } from "./access_log.ts";
+import { type AnthropicRoutesOptions, mountAnthropicRoutes } from "./anthropic_routes.ts";
 import { corsFor } from "./cors.ts";
 import type { AppEnv } from "./context.ts";
 import { dmrRoutes, type DmrRoutesOptions } from "./dmr_routes.ts";
 import { ProxyError } from "./errors.ts";
 import { mountInternalRoutes } from "./internal_routes.ts";
 import { mountMetricsRoutes, type MetricsRoutesOptions } from "./metrics_routes.ts";
+import { mountRerankRoutes } from "./rerank_routes.ts";
+import { mountResponsesRoutes, type ResponsesRoutesOptions } from "./responses_routes.ts";
 import { mountStatusRoutes, type StatusRoutesOptions } from "./status_routes.ts";
 import type { Stats } from "../metrics/stats.ts";
 
@@ -23,6 +26,8 @@ export interface HttpAppOptions {
   readonly status: StatusRoutesOptions;
   readonly runtime: { name: string; version: string };
   readonly dmr: DmrRoutesOptions;
+  readonly anthropic: AnthropicRoutesOptions;
+  readonly responses: ResponsesRoutesOptions;
   /** Counts unfinished requests for graceful shutdown (src/in_flight.ts). */
   readonly inFlight?: { begin(): () => void };
   /** `/internal/metrics` and the dashboard at `/internal/ui/`. */
@@ -43,6 +48,9 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
   if (browserAccess) app.use(browserAccess);
   mountInternalRoutes(app, options.runtime);
   mountStatusRoutes(app, options.status);
+  mountAnthropicRoutes(app, options.anthropic);
+  mountResponsesRoutes(app, options.responses);
+  mountRerankRoutes(app, options.dmr);
   if (options.metrics) mountMetricsRoutes(app, options.metrics);
   app.all("/olla/dmr/*", dmrRoutes(options.dmr));
   app.notFound((c) =>
@@ -50,7 +58,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
       404,
       "route_not_found",
       `${c.req.method} ${c.req.path} is not a Tureen route: inference lives under /olla/dmr/engines/v1/, ` +
-        "health at /internal/health",
+        "Anthropic Messages under /olla/anthropic/v1/, health at /internal/health",
     ).toResponse()
   );
   app.onError((error, c) => {

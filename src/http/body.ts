@@ -6,27 +6,32 @@
  */
 import { ProxyError } from "./errors.ts";
 
-function tooLarge(limit: number): ProxyError {
+function tooLarge(limit: number, setting: string): ProxyError {
   return new ProxyError(
     413,
     "request_too_large",
-    `Request body is larger than the ${formatBytes(limit)} limit: send a smaller body or raise server.request_limits.max_body_size`,
+    `Request body is larger than the ${formatBytes(limit)} limit: send a smaller body or raise ${setting}`,
   );
 }
 
 /**
  * @param request the client's request
  * @param limit largest accepted body in bytes
+ * @param setting the config key that sets `limit`, named in the 413
  * @throws {ProxyError} 413 over the limit, 400 when the body cannot be read
  */
-export async function readBodyWithin(request: Request, limit: number): Promise<Uint8Array<ArrayBuffer>> {
+export async function readBodyWithin(
+  request: Request,
+  limit: number,
+  setting = "server.request_limits.max_body_size",
+): Promise<Uint8Array<ArrayBuffer>> {
   const declared = request.headers.get("content-length");
   if (declared !== null) {
     const length = /^\d+$/.test(declared) ? Number(declared) : NaN;
     if (!Number.isSafeInteger(length)) {
       throw new ProxyError(400, "invalid_content_length", `Content-Length must be a byte count: current value is "${declared}"`);
     }
-    if (length > limit) throw tooLarge(limit);
+    if (length > limit) throw tooLarge(limit, setting);
     // A declared length within the limit is read by the runtime in one native call (the
     // runtime enforces the length), about twice as fast under load as reading chunk by chunk.
     try {
@@ -46,7 +51,7 @@ export async function readBodyWithin(request: Request, limit: number): Promise<U
       total += value.byteLength;
       if (total > limit) {
         await reader.cancel().catch(() => {});
-        throw tooLarge(limit);
+        throw tooLarge(limit, setting);
       }
       chunks.push(value);
     }

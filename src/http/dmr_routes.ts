@@ -7,22 +7,18 @@
 import type { Handler } from "hono";
 import type { Endpoint } from "../endpoints/endpoint.ts";
 import { listModels } from "../models/catalog.ts";
-import { displayModelName, normaliseModelRef } from "../models/dmr_names.ts";
 import { DMR_PROFILE } from "../profiles/dmr.ts";
-import { forward, type ForwardSettings } from "../proxying/forward.ts";
-import type { TrafficMetrics } from "../metrics/traffic.ts";
+import type { ForwardSettings } from "../proxying/forward.ts";
 import type { Router } from "../routing/route.ts";
-import { readBodyWithin, readModelField } from "./body.ts";
 import type { AppEnv } from "./context.ts";
 import { ProxyError } from "./errors.ts";
+import { forwardFor, readModelBody, searchOf } from "./model_proxy.ts";
 
 export interface DmrRoutesOptions {
   readonly endpoints: readonly Endpoint[];
   readonly router: Router;
   readonly forwarding: ForwardSettings;
   readonly maxBodySize: number;
-  /** Counts cold loads started and joined. */
-  readonly traffic?: TrafficMetrics;
 }
 
 const PREFIX = `/olla/${DMR_PROFILE.prefix}`;
@@ -41,36 +37,11 @@ export function dmrRoutes(options: DmrRoutesOptions): Handler<AppEnv> {
     }
     const route = c.req.method === "POST" ? DMR_PROFILE.inferenceRoutes.get(sub) : undefined;
     if (!route) throw notProxied(c.req.method, path);
-    // Cold loads hold a request silent for minutes; the runtime must not cut it.
-    c.env?.disableIdleTimeout();
-    const record = c.get("record");
-    record.route = route.kind;
-    const body = await readBodyWithin(raw, options.maxBodySize);
-    const requested = readModelField(body);
-    const key = normaliseModelRef(requested);
-    record.model = displayModelName(key);
+    c.get("record").route = route.kind;
+    const { body, requested, key } = await readModelBody(c, options.maxBodySize);
     const mode = route.kind === "embeddings" ? "embedding" : "completion";
     const candidates = await options.router.candidates(key, requested, { engine: route.engine, mode });
-    const outcome = await forward({
-      requestId: record.id,
-      path: sub,
-      search: searchOf(raw.url),
-      body,
-      headers: raw.headers,
-      clientIp: c.env?.remoteAddress ?? "",
-      clientSignal: raw.signal,
-      model: record.model,
-      startedAt: record.startedAt,
-      onAttempt: (endpoint) => {
-        if (!endpoint.dmr.isLoaded(key, mode)) {
-          options.traffic?.coldLoad(endpoint.name, record.model!, endpoint.dmr.isLoading(key, mode));
-        }
-        return endpoint.dmr.trackRequest(key, mode);
-      },
-    }, candidates, options.forwarding);
-    record.endpoint = outcome.endpoint?.name;
-    record.attempts = outcome.attempts;
-    record.bodyEnd = outcome.done;
+    const outcome = await forwardFor(c, options.forwarding, { path: sub, search: searchOf(raw.url), body, key, mode }, candidates);
     return outcome.response;
   };
 }
@@ -80,7 +51,8 @@ function notProxied(method: string, path: string): ProxyError {
     404,
     "route_not_found",
     `${method} ${path} is not a Docker Model Runner inference route: Tureen forwards only ` +
-      "POST /olla/dmr/engines[/llama.cpp|/vllm]/v1/{chat/completions,completions,embeddings} " +
+      "POST /olla/dmr/engines[/llama.cpp|/vllm]/v1/{chat/completions,completions,embeddings,responses}, " +
+      "/olla/dmr/{rerank,score}, /olla/dmr/anthropic/v1/messages " +
       "and answers GET /olla/dmr/engines[/llama.cpp|/vllm]/v1/models",
   );
 }
@@ -92,7 +64,3 @@ function rawPath(url: string): string {
   return query === -1 ? url.slice(start) : url.slice(start, query);
 }
 
-function searchOf(url: string): string {
-  const query = url.indexOf("?");
-  return query === -1 ? "" : url.slice(query);
-}

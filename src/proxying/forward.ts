@@ -32,10 +32,14 @@ export interface ForwardSettings {
   readonly passive: PassiveHealth;
   /** Told of each attempt given up on an endpoint (`/internal/metrics` failovers). */
   readonly onFailover?: (endpoint: string, reason: LiveFailure) => void;
+  /** Told when a request goes to an endpoint where its model is not loaded; `joined` when a load is under way. */
+  readonly onColdLoad?: (endpoint: string, model: string, joined: boolean) => void;
 }
 
 export interface ForwardRequest {
   readonly requestId: string;
+  /** POST unless said (the Responses API reads and deletes stored responses with GET and DELETE). */
+  readonly method?: "GET" | "POST" | "DELETE";
   readonly path: string;
   readonly search: string;
   readonly body: Uint8Array<ArrayBuffer>;
@@ -155,14 +159,14 @@ async function tryEndpoint(request: ForwardRequest, endpoint: Endpoint, settings
   }, settings.responseHeaderTimeoutMs);
   try {
     const response = await settings.fetch(upstreamUrl(endpoint, request), {
-      method: "POST",
+      method: request.method ?? "POST",
       headers: buildUpstreamHeaders(request.headers, {
         requestId: request.requestId,
         clientIp: request.clientIp,
         host: request.headers.get("host"),
         endpointHeaders: endpoint.config.headers,
       }),
-      body: request.body,
+      body: request.method === "GET" || request.method === "DELETE" ? undefined : request.body,
       signal: controller.signal,
       redirect: "manual",
     });
