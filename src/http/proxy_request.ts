@@ -38,6 +38,7 @@ export async function forwardByModel(c: Context<AppEnv>, options: ByModel): Prom
   // Cold loads hold a request silent for minutes; the runtime must not cut it.
   c.env?.disableIdleTimeout();
   const record = c.get("record");
+  record.route = options.route.kind;
   const body = await readBodyWithin(raw, options.maxBodySize);
   const requested = readModelField(body);
   const aliases = options.aliases.get(requested);
@@ -70,10 +71,14 @@ export async function forwardByModel(c: Context<AppEnv>, options: ByModel): Prom
       clientSignal: raw.signal,
       model: record.model,
       startedAt: record.startedAt,
-      onAttempt: (endpoint) =>
-        endpoint.profile.type === "docker-model-runner"
-          ? endpoint.dmr.trackRequest(endpoint.keyOf(nameOn(endpoint, key, aliases)), mode)
-          : () => {},
+      onAttempt: (endpoint) => {
+        if (endpoint.profile.type !== "docker-model-runner") return () => {};
+        const onEndpoint = endpoint.keyOf(nameOn(endpoint, key, aliases));
+        if (!endpoint.dmr.isLoaded(onEndpoint, mode)) {
+          options.forwarding.onColdLoad?.(endpoint.name, record.model ?? "", endpoint.dmr.isLoading(onEndpoint, mode));
+        }
+        return endpoint.dmr.trackRequest(onEndpoint, mode);
+      },
     },
     candidates,
     options.forwarding,
