@@ -2,7 +2,6 @@
  * Start the real Tureen server as a child process on an ephemeral port, under the runtime
  * named by TUREEN_TEST_RUNTIME: "bun" (default), "deno", or "binary" (dist/tureen).
  */
-import { setDefaultTimeout } from "bun:test";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -10,10 +9,6 @@ import { stringify } from "yaml";
 
 const ROOT = resolve(import.meta.dir, "..");
 export const TEST_RUNTIME = (process.env.TUREEN_TEST_RUNTIME ?? "bun") as "bun" | "deno" | "binary";
-
-// A test that starts a server (seconds under Deno on a loaded 2-core machine) cannot live
-// within Bun's default 5 s; every file that imports this harness gets room for the slow path.
-setDefaultTimeout(30_000);
 
 export interface ServerUnderTest {
   readonly url: string;
