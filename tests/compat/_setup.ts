@@ -33,7 +33,7 @@ export async function startStack(): Promise<CompatStack> {
   let server: ServerUnderTest;
   try {
     server = await startServer(
-      dmrConfig([{ url: dmr.url, name: "dmr", check_interval: "250ms", check_timeout: "200ms" }], {
+      dmrConfig([{ url: dmr.url, name: "dmr", check_interval: "250ms", check_timeout: "250ms" }], {
         logging: { level: "info" },
       }),
     );
@@ -93,8 +93,8 @@ export async function startAnthropicStack(anthropic: Record<string, unknown>): P
   try {
     server = await startServer(
       dmrConfig([
-        { url: native.url, name: "native", check_interval: "250ms", check_timeout: "200ms" },
-        { url: chatOnly.url, name: "chat-only", anthropic_support: false, check_interval: "250ms", check_timeout: "200ms" },
+        { url: native.url, name: "native", check_interval: "250ms", check_timeout: "250ms" },
+        { url: chatOnly.url, name: "chat-only", anthropic_support: false, check_interval: "250ms", check_timeout: "250ms" },
       ], { logging: { level: "info" }, anthropic }),
     );
     await server.waitForLog((l) => l.msg === "endpoint healthy" && l.endpoint === "native");

@@ -203,7 +203,7 @@ describe("model map", () => {
 describe("Olla's translators.anthropic block", () => {
   test("passthrough_enabled: false translates even for DMR; max_message_size answers an Anthropic 413 naming the key", async () => {
     const other = await startServer(
-      dmrConfig([{ url: native.url, name: "native", check_interval: "250ms", check_timeout: "200ms" }], {
+      dmrConfig([{ url: native.url, name: "native", check_interval: "1s", check_timeout: "1s" }], {
         translators: { anthropic: { passthrough_enabled: false, max_message_size: "2KiB" } },
       }),
     );
@@ -224,7 +224,7 @@ describe("Olla's translators.anthropic block", () => {
 
   test("enabled: false leaves /olla/anthropic/ unrouted but keeps DMR's own /olla/dmr/anthropic/ path", async () => {
     const other = await startServer(
-      dmrConfig([{ url: native.url, name: "native", check_interval: "250ms", check_timeout: "200ms" }], {
+      dmrConfig([{ url: native.url, name: "native", check_interval: "1s", check_timeout: "1s" }], {
         translators: { anthropic: { enabled: false } },
       }),
     );

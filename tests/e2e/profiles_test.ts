@@ -41,9 +41,9 @@ beforeAll(async () => {
         name: `${t.type}-1`,
         type: t.type,
         check_interval: "200ms",
-        check_timeout: "150ms",
+        check_timeout: "200ms",
       })),
-      { url: ollama.url, name: "ollama-1", type: "ollama", check_interval: "200ms", check_timeout: "150ms" },
+      { url: ollama.url, name: "ollama-1", type: "ollama", check_interval: "200ms", check_timeout: "200ms" },
       // LM Studio answers 200 to a path it does not have: a probe of /health must not call that healthy.
       {
         url: backends.get("lm-studio")!.url,
@@ -51,7 +51,7 @@ beforeAll(async () => {
         type: "lm-studio",
         health_check_url: "/health",
         check_interval: "200ms",
-        check_timeout: "150ms",
+        check_timeout: "200ms",
       },
     ],
   });

@@ -11,7 +11,7 @@ let server: ServerUnderTest;
 
 beforeAll(async () => {
   dmr = await startDmr({ models: [{ tag: "docker.io/ai/bge-reranker:latest" }] });
-  server = await startServer(dmrConfig([{ url: dmr.url, name: "dmr", check_interval: "250ms", check_timeout: "200ms" }]));
+  server = await startServer(dmrConfig([{ url: dmr.url, name: "dmr", check_interval: "250ms", check_timeout: "250ms" }]));
   await server.waitForLog((l) => l.msg === "endpoint healthy");
 }, 30_000);
 
