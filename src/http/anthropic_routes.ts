@@ -29,7 +29,7 @@ import { anthropicCapable, ANTHROPIC_SCOPE, chatPathOf, countTokensPathOf, messa
 import { relayTranslation } from "./anthropic_translation.ts";
 import { readBodyWithin } from "./body.ts";
 import type { App, AppEnv } from "./context.ts";
-import { ProxyError } from "./errors.ts";
+import { asProxyError, ProxyError } from "./errors.ts";
 import { DMR_ONLY, searchOf } from "./model_proxy.ts";
 import { routedName } from "./proxy_request.ts";
 import type { TypeRoutesOptions } from "./type_routes.ts";
@@ -90,7 +90,9 @@ function anthropicErrors(handler: Handler<AppEnv>): Handler<AppEnv> {
     try {
       return await handler(c, next);
     } catch (error) {
-      if (error instanceof ProxyError) return anthropicErrorResponse(error.status, error.message, error.headers);
+      // The router's failures (model not found, none available) too, not only the routes' own.
+      const known = asProxyError(error);
+      if (known) return anthropicErrorResponse(known.status, known.message, known.headers);
       throw error;
     }
   };
