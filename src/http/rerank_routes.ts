@@ -7,13 +7,16 @@
  * separate reranking runner; llama.cpp has no `/score` and answers 404 JSON, passed through.
  *
  * Other types that declare a rerank API (`nativeApis.rerank`: llama-server, oMLX, vLLM, SGLang,
- * Lemonade, LiteLLM) take `/olla/<type>/v1/rerank` at their own path, and
- * `/olla/proxy/v1/rerank` reaches any of them, DMR included, serving the body's model.
+ * Lemonade, LiteLLM) take `/olla/<type>/v1/rerank` (their type route forwards it; a type that
+ * does not list that path gets it sent to its native one), and `/olla/proxy/v1/rerank`
+ * reaches any of them, DMR included, at each one's own path, serving the body's model.
  */
 import type { Handler } from "hono";
 import type { Endpoint } from "../endpoints/endpoint.ts";
 import { DMR_PROFILE } from "../profiles/dmr.ts";
+import type { Profile } from "../profiles/profile.ts";
 import type { ProfileRegistry } from "../profiles/registry.ts";
+import type { Need } from "../routing/route.ts";
 import type { App, AppEnv } from "./context.ts";
 import { DMR_ONLY, forwardFor, readModelBody, searchOf } from "./model_proxy.ts";
 import { FLEET_SCOPE, forwardByModel, scopeFor } from "./proxy_request.ts";
@@ -35,36 +38,29 @@ const ROUTES: ReadonlyArray<readonly [string, string, string | null]> = [
 export function mountRerankRoutes(app: App, options: TypeRoutesOptions, profiles: ProfileRegistry): void {
   for (const [path, upstream, engine] of ROUTES) app.post(`/olla/dmr${path}`, rerank(options, upstream, engine));
   const rerankPath = (e: Endpoint) => e.profile.nativeApis.rerank ?? null;
-  app.post("/olla/proxy/v1/rerank", (c) =>
-    forwardByModel(c, {
-      path: "/v1/rerank",
-      route: { path: "/v1/rerank", kind: "rerank" },
-      profile: null,
-      router: options.router,
-      need: { pool: (endpoints) => endpoints.filter((e) => rerankPath(e) !== null), scope: FLEET_SCOPE },
-      forwarding: options.forwarding,
-      maxBodySize: options.maxBodySize,
-      aliases: options.aliases,
-      pathFor: (e) => rerankPath(e)!,
-    }));
+  app.post("/olla/proxy/v1/rerank", byModel(options, "/v1/rerank", null, {
+    pool: (endpoints) => endpoints.filter((e) => rerankPath(e) !== null),
+    scope: FLEET_SCOPE,
+  }, (e) => rerankPath(e)!));
   for (const profile of profiles.profiles) {
     const native = profile.nativeApis.rerank;
-    if (native === undefined || profile.type === DMR_PROFILE.type) continue;
+    // Where the type forwards `/v1/rerank` itself, its type route serves it.
+    if (native === undefined || profile.type === DMR_PROFILE.type || profile.proxied.has("/v1/rerank")) continue;
     const need = { pool: (endpoints: readonly Endpoint[]) => endpoints.filter((e) => e.profile.type === profile.type), scope: scopeFor(profile) };
-    for (const prefix of profile.prefixes) {
-      app.post(`/olla/${prefix}/v1/rerank`, (c) =>
-        forwardByModel(c, {
-          path: native,
-          route: { path: native, kind: "rerank" },
-          profile,
-          router: options.router,
-          need,
-          forwarding: options.forwarding,
-          maxBodySize: options.maxBodySize,
-          aliases: options.aliases,
-        }));
-    }
+    for (const prefix of profile.prefixes) app.post(`/olla/${prefix}/v1/rerank`, byModel(options, native, profile, need));
   }
+}
+
+function byModel(
+  options: TypeRoutesOptions,
+  path: string,
+  profile: Profile | null,
+  need: Pick<Need, "pool" | "scope">,
+  pathFor?: (endpoint: Endpoint) => string,
+): Handler<AppEnv> {
+  const route = { path, kind: "rerank" } as const;
+  const { router, forwarding, maxBodySize, aliases } = options;
+  return (c) => forwardByModel(c, { path, route, profile, router, need, forwarding, maxBodySize, aliases, ...(pathFor ? { pathFor } : {}) });
 }
 
 function rerank(options: TypeRoutesOptions, path: string, engine: string | null): Handler<AppEnv> {

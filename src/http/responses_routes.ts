@@ -74,7 +74,13 @@ export function mountResponsesRoutes(app: App, options: ResponsesRoutesOptions, 
     const native = responsesPathOf(profile);
     if (native === null || profile.type === DMR_PROFILE.type) continue;
     const need = { pool: (endpoints: readonly Endpoint[]) => endpoints.filter((e) => e.profile.type === profile.type), scope: scopeFor(profile) };
-    for (const prefix of profile.prefixes) mountAt(app, `/olla/${prefix}${native}`, options, { pathOn, engine: null, need, profile });
+    // The native path and any other Responses path the type forwards (Lemonade's /v1/ beside /api/v1/), each as named.
+    const paths = new Set([native, ...[...profile.proxied.values()].filter((p) => p.kind === "responses").map((p) => p.path)]);
+    for (const path of paths) {
+      for (const prefix of profile.prefixes) {
+        mountAt(app, `/olla/${prefix}${path}`, options, { pathOn: () => path, engine: null, need, profile });
+      }
+    }
   }
 }
 
