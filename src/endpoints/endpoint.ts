@@ -28,7 +28,7 @@ export interface EndpointModel {
 export class Endpoint {
   readonly config: EndpointConfig;
   readonly breaker: CircuitBreaker;
-  /** Where DMR paths (inference, preload, state reads) are appended: the URL's origin, or the whole URL with preserve_path. */
+  /** Where DMR paths (inference, preload, state reads) are appended: the URL's origin, or the whole URL with preserve_path or on a unix socket. */
   readonly proxyBase: string;
   status: EndpointStatus = "unknown";
   lastCheckAt: number | null = null;
@@ -53,7 +53,8 @@ export class Endpoint {
   constructor(config: EndpointConfig, breaker: BreakerOptions, clock: Clock) {
     this.config = config;
     this.breaker = new CircuitBreaker(breaker, clock);
-    this.proxyBase = config.preservePath ? config.url : new URL(config.url).origin;
+    // A unix URL's path after the socket is the API's base (Docker Desktop's /exp/vDD4.40), so it always stays.
+    this.proxyBase = config.preservePath || config.url.startsWith("unix:") ? config.url : new URL(config.url).origin;
     this.firstCheck = new Promise((resolve) => (this.#resolveFirstCheck = resolve));
   }
 
