@@ -4,18 +4,27 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cacheDir, readManifest } from "./real-backends.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bun = join(root, "node_modules", ".bin", "bun");
 const extra = process.argv.slice(2);
 
+// The real-backend leg has its own entry below; the Bun leg leaves its files alone.
 const legs = [
-  { name: "bun", args: ["test", ...extra], env: {} },
+  { name: "bun", args: ["test", "--path-ignore-patterns=tests/real/**", ...extra], env: {} },
   { name: "deno", args: ["test", "tests/e2e", "tests/compat", ...extra], env: { TUREEN_TEST_RUNTIME: "deno" } },
 ];
 if (existsSync(join(root, "dist", "tureen"))) {
   legs.push({ name: "binary", args: ["test", "tests/e2e", "tests/compat", ...extra], env: { TUREEN_TEST_RUNTIME: "binary" } });
 }
+// Real Docker Model Runners and llama-server, built by scripts/real-backends.mjs: run when built,
+// skipped in one line otherwise, and a failure in CI, which must always run it (.ci/run builds it).
+const realLeg = { name: "bun, against real DMRs and llama-server", args: ["test", "tests/real", ...extra], env: { TUREEN_TEST_BACKEND: "real" } };
+let realMissing = false;
+if (readManifest()) legs.push(realLeg);
+else if (process.env.CI === "true") realMissing = true;
+else console.log(`real-backend leg skipped: not built here (node scripts/real-backends.mjs builds it into ${cacheDir()}, ~10 min once)`);
 
 function run(leg) {
   return new Promise((resolve) => {
@@ -44,6 +53,10 @@ for (const leg of legs) {
   const result = await run(leg);
   passed += result.passed;
   failed += result.failed;
+}
+if (realMissing) {
+  console.log(`\nFAILED: the real-backend leg cannot run in CI: ${cacheDir()} holds no complete build (run node scripts/real-backends.mjs)`);
+  failed += 1;
 }
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);
