@@ -20,7 +20,7 @@ if (existsSync(join(root, "dist", "tureen"))) {
 }
 // Real Docker Model Runners and llama-server, built by scripts/real-backends.mjs: run when built,
 // skipped in one line otherwise, and a failure in CI, which must always run it (.ci/run builds it).
-const realLeg = { name: "bun, against real DMRs and llama-server", args: ["test", "tests/real", ...extra], env: { TUREEN_TEST_BACKEND: "real" } };
+const realLeg = { name: "bun, against real DMRs and llama-server", args: ["test", "tests/real", "tests/compat", ...extra], env: { TUREEN_TEST_BACKEND: "real" } };
 let realMissing = false;
 if (readManifest()) legs.push(realLeg);
 else if (process.env.CI === "true") realMissing = true;
