@@ -148,7 +148,8 @@ describe("openai SDK: success paths", () => {
     // Different inputs give different vectors; the same input gives the same one as a single call.
     expect(result.data[0]!.embedding).not.toEqual(result.data[1]!.embedding);
     const single = await client.embeddings.create({ model: EMBEDDING_MODEL, input: "second document", encoding_format: "float" });
-    expect(single.data[0]!.embedding).toEqual(result.data[1]!.embedding);
+    // Close, not equal: llama.cpp computes a batch and a single input with different float rounding.
+    single.data[0]!.embedding.forEach((value, i) => expect(value).toBeCloseTo(result.data[1]!.embedding[i]!, 5));
   });
 
   test("the SDK's default encoding_format (base64) reaches the backend untouched and decodes to the same vector", async () => {
@@ -203,7 +204,7 @@ describe("openai SDK: the proxy's errors map to the SDK's exceptions", () => {
     const error = await rejection(client.embeddings.create({ model: EMBEDDING_MODEL, input: [] }));
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as APIError).type).toBe("invalid_request_error");
-    expect((error as APIError).message).toContain("Input content cannot be empty");
+    expect((error as APIError).message).toContain('"input" must not be empty');
   });
 });
 

@@ -60,6 +60,10 @@ export const PROBES: Record<string, Probe> = {
   "anthropic messages": { method: "POST", path: "/anthropic/v1/messages", body: { ...CHAT, max_tokens: 4 } },
   "responses API": { method: "POST", path: "/v1/responses", body: { model: "ai/smollm2", input: "hi", max_output_tokens: 4 } },
   "unknown path": { path: "/nope" },
+  "unknown path under /engines": { path: "/engines/anything-else" },
+  "GET on an inference path": { path: "/engines/v1/chat/completions" },
+  "Ollama API tags": { path: "/api/tags" },
+  rerank: { method: "POST", path: "/engines/v1/rerank", body: { model: "ai/mxbai-embed-large", query: "a", documents: ["a b", "c"] } },
 };
 
 /** Keys and value types, recursively; an array by its first element. */
