@@ -1,5 +1,7 @@
 // Run the whole suite with Bun, then the end-to-end suite again with the server under Deno
-// (and under the compiled binary when dist/tureen exists), and print one "N passed, N failed" line.
+// (and under the compiled binary when dist/tureen exists), then tests/real and tests/compat against
+// real DMRs and llama-server (when scripts/real-backends.mjs has built them), and print one
+// "N passed, N failed" line.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
