@@ -22,9 +22,13 @@ if (existsSync(join(root, "dist", "tureen"))) {
 }
 // Real Docker Model Runners and llama-server, built by scripts/real-backends.mjs: run when built,
 // skipped in one line otherwise, and a failure in CI, which must always run it (.ci/run builds it).
-const realLeg = { name: "bun, against real DMRs and llama-server", args: ["test", "tests/real", "tests/compat", ...extra], env: { TUREEN_TEST_BACKEND: "real" } };
+const realLegs = [
+  { name: "bun, against real DMRs and llama-server", args: ["test", "tests/real", "tests/compat", ...extra], env: { TUREEN_TEST_BACKEND: "real" } },
+  // Deno reaches the DMRs' unix sockets through its own HTTP client: prove it against the real thing too.
+  { name: "deno, against real DMRs", args: ["test", "tests/real/dmr_test.ts", ...extra], env: { TUREEN_TEST_BACKEND: "real", TUREEN_TEST_RUNTIME: "deno" } },
+];
 let realMissing = false;
-if (readManifest()) legs.push(realLeg);
+if (readManifest()) legs.push(...realLegs);
 else if (process.env.CI === "true") realMissing = true;
 else console.log(`real-backend leg skipped: not built here (node scripts/real-backends.mjs builds it into ${cacheDir()}, ~10 min once)`);
 
