@@ -41,7 +41,8 @@ const log = (message) => console.error(`real-backends: ${message}`);
 
 function run(command, args, options = {}) {
   log(`$ ${command} ${args.join(" ")}`);
-  const result = spawnSync(command, args, { stdio: ["ignore", "inherit", "inherit"], ...options });
+  // Progress goes to stderr: stdout carries only the manifest.
+  const result = spawnSync(command, args, { stdio: ["ignore", 2, 2], ...options });
   if (result.status !== 0) {
     throw new Error(`${command} ${args.join(" ")} failed (${result.error?.message ?? `exit ${result.status}`})`);
   }
@@ -103,8 +104,9 @@ export async function build() {
     mkdirSync(dl, { recursive: true });
     const tarball = join(dl, `${sdistName}.tar.gz`);
     if (!existsSync(tarball)) {
-      // pip prepares the sdist's metadata in an isolated build environment: about 2 minutes, once.
-      run(python, ["-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps", "--no-binary", ":all:",
+      // Only this package as source: its build requirements (for pip's metadata step) may come as wheels;
+      // with --no-binary :all: pip would build scikit-build-core, hatchling and their kin from source too.
+      run(python, ["-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps", "--no-binary", "llama-cpp-python",
         `llama-cpp-python==${LLAMA_CPP_PYTHON}`, "-d", dl]);
     }
     mkdirSync(join(dir, "src"), { recursive: true });
