@@ -29,6 +29,7 @@ export const manifestPath = () => join(cacheDir(), "manifest.json");
 export function readManifest() {
   try {
     const manifest = JSON.parse(readFileSync(manifestPath(), "utf8"));
+    if (manifest.llamaCppPython !== LLAMA_CPP_PYTHON || manifest.modelRunnerVersion !== MODEL_RUNNER) return undefined;
     const files = [manifest.llamaServer, manifest.modelRunner, manifest.modelCli, ...Object.values(manifest.models),
       ...Object.values(manifest.stores).map((store) => join(store, ".ready"))];
     return files.every((file) => existsSync(file)) ? manifest : undefined;
@@ -113,7 +114,8 @@ export async function build() {
     run("tar", ["-xzf", tarball, "-C", join(dir, "src")]);
   });
 
-  const llamaBuild = join(dir, "llama-build");
+  // Versioned directories: a pin bump builds afresh instead of finding the old outputs.
+  const llamaBuild = join(dir, `llama-build-${LLAMA_CPP_PYTHON}`);
   const llamaServer = join(llamaBuild, "bin", "llama-server");
   await step("llama-server (cmake, about 5 min on 2 idle cores)", llamaServer, timings, () => {
     run("cmake", ["-S", llama, "-B", llamaBuild, "-DGGML_NATIVE=ON", "-DLLAMA_CURL=OFF", "-DLLAMA_OPENSSL=OFF",
@@ -134,7 +136,7 @@ export async function build() {
     });
   }
 
-  const dmr = join(dir, "dmr");
+  const dmr = join(dir, `dmr-${MODEL_RUNNER}`);
   const modelRunner = join(dmr, "bin", "model-runner");
   const modelCli = join(dmr, "bin", "model-cli");
   const goEnv = { env: { ...process.env, GOTOOLCHAIN: GO_TOOLCHAIN, GOFLAGS: "-mod=mod" } };
@@ -154,7 +156,7 @@ export async function build() {
   // listens on TCP (all interfaces) or a socket, not both; the test runners then use sockets only.
   const stores = {};
   for (const [name, contents] of Object.entries(STORES)) {
-    stores[name] = join(dir, "stores", name);
+    stores[name] = join(dir, `stores-${MODEL_RUNNER}`, name);
     await step(`DMR store ${name}`, join(stores[name], ".ready"), timings, () =>
       packageStore(stores[name], contents.map(([model, tag]) => [models[model], tag]), { modelRunner, modelCli, llamaServer }));
   }
