@@ -8,7 +8,7 @@ import { test } from "bun:test";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-// @ts-expect-error -- plain ES module without types
+// @ts-ignore -- a plain ES module, shared with the build script; no types
 import { readManifest, runnerEnv } from "../../scripts/real-backends.mjs";
 
 export interface Manifest {
