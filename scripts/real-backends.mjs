@@ -117,7 +117,7 @@ export async function build() {
   // Versioned directories: a pin bump builds afresh instead of finding the old outputs.
   const llamaBuild = join(dir, `llama-build-${LLAMA_CPP_PYTHON}`);
   const llamaServer = join(llamaBuild, "bin", "llama-server");
-  await step("llama-server (cmake, about 5 min on 2 idle cores)", llamaServer, timings, () => {
+  await step("llama-server (cmake, 10 to 13 min on 2 cores)", llamaServer, timings, () => {
     run("cmake", ["-S", llama, "-B", llamaBuild, "-DGGML_NATIVE=ON", "-DLLAMA_CURL=OFF", "-DLLAMA_OPENSSL=OFF",
       "-DLLAMA_BUILD_TESTS=OFF", "-DLLAMA_BUILD_EXAMPLES=OFF", "-DLLAMA_BUILD_UI=OFF", "-DLLAMA_USE_PREBUILT_UI=OFF",
       "-DCMAKE_BUILD_TYPE=Release"]);

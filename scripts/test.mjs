@@ -30,7 +30,7 @@ const realLegs = [
 let realMissing = false;
 if (readManifest()) legs.push(...realLegs);
 else if (process.env.CI === "true") realMissing = true;
-else console.log(`real-backend leg skipped: not built here (node scripts/real-backends.mjs builds it into ${cacheDir()}, ~10 min once)`);
+else console.log(`real-backend leg skipped: not built here (node scripts/real-backends.mjs builds it into ${cacheDir()}, ~20 min once)`);
 
 function run(leg) {
   return new Promise((resolve) => {
