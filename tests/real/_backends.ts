@@ -5,7 +5,7 @@
  * `realTest` appends them to a failing test's error, so a failure shows what the backend said.
  */
 import { test } from "bun:test";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 // @ts-ignore -- a plain ES module, shared with the build script; no types
@@ -84,7 +84,8 @@ async function waitUntilAnswering(backend: Backend, path: string, exited: Promis
   throw new Error(`${backend.name} did not answer ${path}${gone ? " (it exited)" : ""}:\n${backend.logs().join("\n")}`);
 }
 
-function backend(name: string, socketPath: string, started: Started, extraLogs: () => string[] = () => []): Backend {
+/** `dir` (socket, store copy, logs) is removed once the process has exited. */
+function backend(name: string, dir: string, socketPath: string, started: Started, extraLogs: () => string[] = () => []): Backend {
   const self: Backend = {
     name,
     socketPath,
@@ -97,6 +98,7 @@ function backend(name: string, socketPath: string, started: Started, extraLogs: 
       const timer = setTimeout(() => started.proc.kill("SIGKILL"), 3000);
       await started.proc.exited;
       clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
     },
   };
   running.add(self);
@@ -126,7 +128,7 @@ export async function startRealDmr(
     if (!existsSync(logDir)) return [];
     return readdirSync(logDir).flatMap((file) => readFileSync(join(logDir, file), "utf8").split("\n").map((l) => `[${file}] ${l}`));
   };
-  const dmr = backend(`dmr ${name}`, socketPath, started, engineLogs);
+  const dmr = backend(`dmr ${name}`, dir, socketPath, started, engineLogs);
   await waitUntilAnswering(dmr, "/engines/status", started.proc.exited);
   for (const model of options.embedding ?? []) {
     // A llama model embeds only with pooling; DMR sets llama-server flags per model.
@@ -148,7 +150,7 @@ export async function startLlamaServer(model: string, args: string[] = [], manif
     {},
     dir,
   );
-  const server = backend("llama-server", socketPath, started);
+  const server = backend("llama-server", dir, socketPath, started);
   await waitUntilAnswering(server, "/health", started.proc.exited);
   return server;
 }
