@@ -22,8 +22,10 @@ if (existsSync(join(root, "dist", "tureen"))) {
 }
 // Real Docker Model Runners and llama-server, built by scripts/real-backends.mjs: run when built,
 // skipped in one line otherwise, and a failure in CI, which must always run it (.ci/run builds it).
+// The compat files whose stack (tests/compat/_setup.ts startStack) switches to a real DMR.
+const COMPAT_ON_REAL_DMR = ["open_webui_test.ts", "openai_sdk_test.ts", "vercel_ai_test.ts"].map((f) => `tests/compat/${f}`);
 const realLegs = [
-  { name: "bun, against real DMRs and llama-server", args: ["test", "tests/real", "tests/compat", ...extra], env: { TUREEN_TEST_BACKEND: "real" } },
+  { name: "bun, against real DMRs and llama-server", args: ["test", "tests/real", ...COMPAT_ON_REAL_DMR, ...extra], env: { TUREEN_TEST_BACKEND: "real" } },
   // Deno reaches the DMRs' unix sockets through its own HTTP client: prove it against the real thing too.
   { name: "deno, against real DMRs", args: ["test", "tests/real/dmr_test.ts", ...extra], env: { TUREEN_TEST_BACKEND: "real", TUREEN_TEST_RUNTIME: "deno" } },
 ];

@@ -8,8 +8,8 @@
  *   objects, probed at once. The shared endpoint array is changed in place, in one step, so
  *   the router, health loop and status routes see the new list on their next read; a
  *   removed endpoint's in-flight requests and streams hold their own reference and finish.
- * - `logging.level` and `logging.format`: applied at once; `server.shutdown_timeout`: read
- *   when the stop signal arrives.
+ * - `logging.level` and `logging.format`: applied at once; `anthropic.model_map`: read per
+ *   request; `server.shutdown_timeout`: read when the stop signal arrives.
  * - Everything else (listen address, proxy timeouts, balancer, queue, breaker, limits, ...):
  *   named in a "needs restart" warning and ignored until the next start.
  */
@@ -67,6 +67,8 @@ const RELOADABLE = new Set([
   "discovery.static.endpoints",
   "logging.level",
   "logging.format",
+  // Read per request.
+  "anthropic.model_map",
   // Read when the stop signal arrives.
   "server.shutdown_timeout",
   "source",
@@ -81,6 +83,11 @@ export function settingsNeedingRestart(before: Config, after: Config): string[] 
   const paths: string[] = [];
   const walk = (a: unknown, b: unknown, path: string) => {
     if (RELOADABLE.has(path)) return;
+    if (path === "profiles") {
+      // Profiles hold functions and maps: compare what a file can say, not object identity.
+      if (profileSignature(before.profiles) !== profileSignature(after.profiles)) paths.push(path);
+      return;
+    }
     if (isPlainObject(a) && isPlainObject(b)) {
       for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
         walk(a[key], b[key], path ? `${path}.${key}` : key);
@@ -91,6 +98,20 @@ export function settingsNeedingRestart(before: Config, after: Config): string[] 
   };
   walk(before, after, "");
   return paths;
+}
+
+function profileSignature(profiles: Config["profiles"]): string {
+  return JSON.stringify(profiles.map((p) => [
+    p.type,
+    p.label,
+    p.prefixes,
+    p.defaultPort,
+    p.openaiCompatible,
+    p.healthPath,
+    p.modelsPath,
+    [...p.proxied.keys()],
+    p.nativeApis,
+  ]));
 }
 
 /** Structural equality for plain config data (objects, arrays, primitives). */

@@ -31,6 +31,8 @@ export const DURATION_PATHS: readonly string[] = [
   "discovery.model_discovery.interval",
   "discovery.model_discovery.timeout",
   "discovery.model_discovery.retry_backoff",
+  "anthropic.ping_interval",
+  "responses.affinity_ttl",
 ];
 
 export interface RenderOptions {
@@ -41,7 +43,7 @@ export interface RenderOptions {
 /** The effective config as YAML, with a comment naming its source and any warnings. */
 export function renderConfig(config: Config, options: RenderOptions = {}): string {
   const mask = options.mask ?? true;
-  const { endpoints, source, warnings, discovery, ...rest } = config;
+  const { endpoints, source, warnings, discovery, profiles, ...rest } = config;
   const doc: Record<string, unknown> = structuredClone({
     ...rest,
     // Every endpoint, from either list, is printed once under the top-level shorthand;
@@ -60,6 +62,7 @@ export function renderConfig(config: Config, options: RenderOptions = {}): strin
     `# Effective config from ${source ?? "(built-in defaults)"}, after OLLA_* overrides and defaults.`,
     ...(mask ? [`# Header and auth values are shown as "${MASK}".`] : []),
     ...warnings.map((w) => `# warning: ${w}`),
+    ...profiles.map((p) => `# profile from file: ${p.type} (prefixes ${p.prefixes.join(", ") || "none"})`),
   ];
   return `${header.join("\n")}\n${stringify(doc, { lineWidth: 0 })}`;
 }
@@ -77,6 +80,7 @@ function renderEndpoint(endpoint: EndpointConfig, mask: boolean): Record<string,
     // Auth is resolved into headers (Authorization or the api_key header), so it shows here.
     headers: Object.fromEntries(endpoint.headers.map(([name, value]) => [name, mask ? MASK : value])),
     preserve_path: endpoint.preservePath,
+    anthropic_support: endpoint.anthropicSupport,
   };
   if (endpoint.maxConcurrentRequests !== null) out.max_concurrent_requests = endpoint.maxConcurrentRequests;
   return out;

@@ -6,25 +6,6 @@
 import { z } from "zod";
 import { byteSize, duration, httpUrl, pathOrUrl } from "./fields.ts";
 
-/** Backend types Olla knows. Tureen serves `docker-model-runner`; the others are accepted and skipped with a warning. */
-export const ENDPOINT_TYPES = [
-  "docker-model-runner",
-  "dmr",
-  "ollama",
-  "lm-studio",
-  "llamacpp",
-  "vllm",
-  "vllm-mlx",
-  "sglang",
-  "lemonade",
-  "litellm",
-  "lmdeploy",
-  "omlx",
-  "openai-compatible",
-  "openai",
-  "auto",
-] as const;
-
 const authSchema = z.strictObject({
   /** bearer sends `Authorization: Bearer <token>`; api_key sends `<header>: <key>`; basic sends user and password. */
   type: z.enum(["bearer", "api_key", "basic"]),
@@ -45,13 +26,13 @@ export const endpointSchema = z.strictObject({
   url: httpUrl,
   /** Unique name, shown in X-Olla-Endpoint, logs and the status API. */
   name: z.string().trim().min(1, "expected a non-empty name"),
-  /** Backend type (default docker-model-runner). */
-  type: z.enum(ENDPOINT_TYPES).default("docker-model-runner"),
+  /** Backend type, Olla's names (default docker-model-runner); checked against the profiles in force. */
+  type: z.string().trim().min(1, "expected a backend type such as ollama").default("docker-model-runner"),
   /** Higher is preferred (default 100). */
   priority: z.number().int().min(0).max(1_000_000).default(100),
-  /** Where the model list is read (default from the backend type: /engines/v1/models for DMR). */
+  /** Where the model list is read (default from the backend type, e.g. /engines/v1/models for DMR, /api/tags for Ollama). */
   model_url: pathOrUrl.optional(),
-  /** Where health is probed (default from the backend type: /engines/v1/models for DMR). */
+  /** Where health is probed (default from the backend type, e.g. /engines/v1/models for DMR, /health for vLLM). */
   health_check_url: pathOrUrl.optional(),
   /** How often health is probed (default 5s). */
   check_interval: duration("5s"),
@@ -69,6 +50,11 @@ export const endpointSchema = z.strictObject({
   model_filter: z
     .strictObject({ include: z.array(z.string()).default([]), exclude: z.array(z.string()).default([]) })
     .optional(),
+  /**
+   * Whether the backend serves Anthropic Messages itself (DMR: /anthropic/v1/messages); when
+   * false, /olla/anthropic/ translates to chat completions for it (default: true for DMR).
+   */
+  anthropic_support: z.boolean().optional(),
 });
 
 /** A block Olla has that Tureen accepts but does not act on yet; it is logged at start. */
@@ -209,6 +195,40 @@ const modelsSchema = z.strictObject({
   preload: z.array(preloadEntry).default([]),
 });
 
+const anthropicSchema = z.strictObject({
+  /**
+   * Client model names → local models, for clients with fixed names (Claude Code's main and
+   * background models). Keys are exact names or globs with `*`; exact names win, then the
+   * first glob that matches, in file order. Unmapped `claude-*` names get a 404.
+   */
+  model_map: z.record(z.string().trim().min(1), z.string().trim().min(1)).default({}),
+  /** Silence after which a translated stream sends a `ping` event (default 15s). */
+  ping_interval: duration("15s"),
+});
+
+const translatorsSchema = z.strictObject({
+  /** Olla's Anthropic translator block, for the /olla/anthropic/ routes. */
+  anthropic: z
+    .strictObject({
+      /** Serve /olla/anthropic/ (default true, as in Olla). */
+      enabled: z.boolean().default(true),
+      /** Pass requests to endpoints that speak Anthropic (default true); false translates every request. */
+      passthrough_enabled: z.boolean().default(true),
+      /** Largest Anthropic request body (default 10MiB, as in Olla; over it is a 413). */
+      max_message_size: byteSize("10MiB"),
+      /** Olla's debug inspector; accepted, not used. */
+      inspector: acceptedOllaBlock,
+    })
+    .prefault({}),
+});
+
+const responsesSchema = z.strictObject({
+  /** Responses API ids whose endpoint is remembered, at most (default 10000; least recently used go first). */
+  affinity_max_entries: z.number().int().min(1).default(10_000),
+  /** How long an unused response id is remembered (default 24h). */
+  affinity_ttl: duration("24h"),
+});
+
 export const configSchema = z.strictObject({
   server: serverSchema.prefault({}),
   proxy: proxySchema.prefault({}),
@@ -217,9 +237,14 @@ export const configSchema = z.strictObject({
   endpoints: z.array(endpointSchema).default([]),
   logging: loggingSchema.prefault({}),
   models: modelsSchema.prefault({}),
+  /** Anthropic Messages routes (/olla/anthropic/). */
+  anthropic: anthropicSchema.prefault({}),
+  /** OpenAI Responses API routes. */
+  responses: responsesSchema.prefault({}),
   model_registry: acceptedOllaBlock,
-  model_aliases: acceptedOllaBlock,
-  translators: acceptedOllaBlock,
+  /** One model name clients use → the names backends know it by; only the body's `model` is rewritten. */
+  model_aliases: z.record(z.string().trim().min(1), z.array(z.string().trim().min(1)).min(1, "list at least one backend model name")).default({}),
+  translators: translatorsSchema.prefault({}),
   engineering: acceptedOllaBlock,
   dashboard: acceptedOllaBlock,
 });

@@ -3,6 +3,7 @@
  * The per-request record every handler fills in and the access log reads.
  */
 import type { Hono } from "hono";
+import type { UsageReader } from "../metrics/usage.ts";
 import type { ConnInfo } from "../runtime/contract.ts";
 
 export interface BodyEnd {
@@ -10,14 +11,22 @@ export interface BodyEnd {
   readonly bytes: number;
   readonly firstByteAt: number | null;
   readonly error?: unknown;
+  /** Tokens and first-token time read from the relayed bytes. */
+  readonly usage?: UsageReader;
 }
 
 export interface RequestRecord {
   readonly id: string;
   readonly startedAt: number;
+  /** The API route kind (`chat`, `completions`, `embeddings`, ...), set by a proxy route: the request is counted in the metrics. */
+  route?: string;
+  /** The message of the error the proxy answered with, for the dashboard. */
+  error?: string;
   model?: string;
   endpoint?: string;
   attempts?: string[];
+  /** The inbound key's name (never the key). */
+  keyName?: string;
   /** Set when the response body is relayed: the access line waits for it to end. */
   bodyEnd?: Promise<BodyEnd>;
 }

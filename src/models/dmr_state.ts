@@ -8,8 +8,8 @@
  */
 import { normaliseModelRef } from "./dmr_names.ts";
 
-/** A DMR runner mode: chat and completions share one, embeddings run a separate process. */
-export type DmrMode = "completion" | "embedding";
+/** A DMR runner mode: chat, completions and Anthropic messages share one; embeddings and reranking each run a separate process. */
+export type DmrMode = "completion" | "embedding" | "reranking";
 
 export type ModelFormat = "gguf" | "safetensors" | "other";
 
@@ -28,6 +28,20 @@ export class DmrState {
   psUpdatedAt: number | null = null;
   /** When engines and formats were last read. */
   inventoryAt: number | null = null;
+
+  /** Engines and formats as `/engines/status` and `/models` report them; undefined keeps what was known. */
+  applyInventory(engines: ReadonlyMap<string, string> | undefined, formats: ReadonlyMap<string, ModelFormat> | undefined, at: number): void {
+    if (engines) this.engines = engines;
+    if (formats) this.formats = formats;
+    this.inventoryAt = at;
+  }
+
+  /** Runners as `/engines/ps` reports them. */
+  applyRunners(runners: { loaded: Set<string>; loading: Set<string> }, at: number): void {
+    this.loaded = runners.loaded;
+    this.loadingReported = runners.loading;
+    this.psUpdatedAt = at;
+  }
 
   /** Whether `engine` can take a request here; unknown status counts as yes. */
   engineAvailable(engine: string): boolean {

@@ -6,11 +6,12 @@
  */
 import type { Clock } from "../clock.ts";
 import type { Endpoint } from "../endpoints/endpoint.ts";
-import { ProxyError } from "../http/errors.ts";
+import { Failure } from "../failure.ts";
 import { describeFetchError } from "../endpoints/fetch_error.ts";
 import type { Slots } from "../endpoints/slots.ts";
 import type { LiveFailure, PassiveHealth } from "../health/passive.ts";
 import type { Logger } from "../log/logger.ts";
+import { isStreamContentType, type UsageReader, UsageTap, wholeBodyUsage } from "../metrics/usage.ts";
 import { type RelayEnd, relayBody } from "./relay.ts";
 import { buildClientHeaders } from "./response_headers.ts";
 import { buildUpstreamHeaders } from "./upstream_request.ts";
@@ -26,22 +27,34 @@ export interface ForwardSettings {
   readonly retryStatuses: ReadonlySet<number>;
   /** Endpoints tried for one request at most. */
   readonly maxAttempts: number;
-  readonly backendType: string;
   readonly slots: Slots;
   readonly passive: PassiveHealth;
+  /** Told of each attempt given up on an endpoint (`/internal/metrics` failovers). */
+  readonly onFailover?: (endpoint: string, reason: LiveFailure) => void;
+  /** Told when a request goes to an endpoint where its model is not loaded; `joined` when a load is under way. */
+  readonly onColdLoad?: (endpoint: string, model: string, joined: boolean) => void;
 }
 
 export interface ForwardRequest {
   readonly requestId: string;
   readonly path: string;
   readonly search: string;
-  readonly body: Uint8Array<ArrayBuffer>;
+  /**
+   * POST with a body unless said: GET for read-only pass-throughs, GET and DELETE for stored
+   * Responses; those send no body.
+   */
+  readonly method?: "POST" | "GET" | "DELETE";
+  readonly body: Uint8Array<ArrayBuffer> | null;
   readonly headers: Headers;
   readonly clientIp: string;
   readonly clientSignal: AbortSignal;
   /** Model name for X-Olla-Model and logs. */
   readonly model: string;
   readonly startedAt: number;
+  /** The backend path for one endpoint, when types differ (`/olla/proxy`); absent: `path`. */
+  readonly pathFor?: (endpoint: Endpoint) => string;
+  /** The body for one endpoint (model aliases rewrite `model`); absent: `body` as is. */
+  readonly bodyFor?: (endpoint: Endpoint, body: Uint8Array<ArrayBuffer>) => Uint8Array<ArrayBuffer>;
   /** Called as an attempt starts; the returned callback learns whether the backend answered 2xx. */
   readonly onAttempt?: (endpoint: Endpoint) => (answered: boolean) => void;
 }
@@ -51,7 +64,7 @@ export interface ForwardOutcome {
   readonly response: Response;
   readonly endpoint: Endpoint;
   readonly attempts: string[];
-  readonly done: Promise<{ end: RelayEnd | "no_body"; bytes: number; firstByteAt: number | null; error?: unknown }>;
+  readonly done: Promise<{ end: RelayEnd | "no_body"; bytes: number; firstByteAt: number | null; error?: unknown; usage?: UsageReader }>;
 }
 
 type Attempt =
@@ -61,8 +74,8 @@ type Attempt =
 /**
  * Forward `request` to the candidates in order, at most `maxAttempts` of them.
  *
- * @throws {ProxyError} 499 when the client left, 503 when no candidate is available or
- *   the queue is full, 504 when every try timed out, 502 otherwise
+ * @throws {Failure} client_closed_request, no_endpoint_available or a queue reason, upstream_timeout
+ *   when every try timed out, upstream_unreachable otherwise
  */
 export async function forward(
   request: ForwardRequest,
@@ -88,12 +101,13 @@ export async function forward(
       }
       passive.neutral(endpoint);
       slots.release(endpoint);
-      throw new ProxyError(499, "client_closed_request", "The client closed the connection before the backend answered");
+      throw new Failure("client_closed_request", "The client closed the connection before the backend answered");
     }
     if (attempt.kind === "failed") {
       attempts.push(`${endpoint.name}: ${attempt.reason}`);
       allTimedOut &&= attempt.failure === "header_timeout";
       passive.failure(endpoint, attempt.failure, attempt.reason);
+      settings.onFailover?.(endpoint.name, attempt.failure);
       slots.release(endpoint);
       settings.logger.warn("backend attempt failed", {
         request_id: request.requestId,
@@ -107,6 +121,7 @@ export async function forward(
     if (settings.retryStatuses.has(response.status)) {
       passive.failure(endpoint, "status", `answered ${response.status}`);
       if (!isLast) {
+        settings.onFailover?.(endpoint.name, "status");
         allTimedOut = false;
         attempt.detach();
         await response.body?.cancel().catch(() => {});
@@ -120,20 +135,16 @@ export async function forward(
   }
   const tried = attempts.join("; ");
   if (attempts.length === 0) {
-    throw new ProxyError(503, "no_endpoint_available", "No endpoint for this model is available now; retry shortly", {
-      "retry-after": "1",
-      "retry-after-ms": "1000",
-    });
+    throw new Failure("no_endpoint_available", "No endpoint for this model is available now; retry shortly", 1);
   }
   if (allTimedOut) {
-    throw new ProxyError(
-      504,
+    throw new Failure(
       "upstream_timeout",
       `No backend answered within ${settings.responseHeaderTimeoutMs}ms (tried ${tried}); ` +
         "raise proxy.response_header_timeout if models take longer to load",
     );
   }
-  throw new ProxyError(502, "upstream_unreachable", `Every backend tried for this model failed (tried ${tried})`);
+  throw new Failure("upstream_unreachable", `Every backend tried for this model failed (tried ${tried})`);
 }
 
 async function tryEndpoint(request: ForwardRequest, endpoint: Endpoint, settings: ForwardSettings): Promise<Attempt> {
@@ -150,14 +161,14 @@ async function tryEndpoint(request: ForwardRequest, endpoint: Endpoint, settings
   }, settings.responseHeaderTimeoutMs);
   try {
     const response = await settings.fetch(upstreamUrl(endpoint, request), {
-      method: "POST",
+      method: request.method ?? "POST",
       headers: buildUpstreamHeaders(request.headers, {
         requestId: request.requestId,
         clientIp: request.clientIp,
         host: request.headers.get("host"),
         endpointHeaders: endpoint.config.headers,
       }),
-      body: request.body,
+      body: requestBody(request, endpoint),
       signal: controller.signal,
       redirect: "manual",
     });
@@ -196,7 +207,7 @@ async function respond(
     {
       endpoint: endpoint.name,
       model: request.model,
-      backendType: settings.backendType,
+      backendType: endpoint.profile.type,
       requestId: request.requestId,
       responseTimeMs: clock.now() - request.startedAt,
     },
@@ -216,13 +227,14 @@ async function respond(
       release();
       if (request.clientSignal.aborted) {
         passive.neutral(endpoint);
-        throw new ProxyError(499, "client_closed_request", "The client closed the connection before the answer was read");
+        throw new Failure("client_closed_request", "The client closed the connection before the answer was read");
       }
       passive.failure(endpoint, "stream_error", "body upstream error");
-      throw new ProxyError(502, "upstream_body_error", `${endpoint.name} closed the connection while sending its answer`);
+      throw new Failure("upstream_body_error", `${endpoint.name} closed the connection while sending its answer`);
     }
     release();
-    const done = Promise.resolve({ end: "complete" as const, bytes: bytes.byteLength, firstByteAt: clock.now() });
+    const usage = wholeBodyUsage(new Uint8Array(bytes));
+    const done = Promise.resolve({ end: "complete" as const, bytes: bytes.byteLength, firstByteAt: clock.now(), usage });
     return {
       response: new Response(bytes, { status: response.status, statusText: response.statusText, headers }),
       endpoint,
@@ -231,6 +243,7 @@ async function respond(
     };
   }
   let firstByteAt: number | null = null;
+  const usage = new UsageTap(isStreamContentType(response.headers.get("content-type")), () => clock.now());
   let settle!: (value: Awaited<ForwardOutcome["done"]>) => void;
   const done = new Promise<Awaited<ForwardOutcome["done"]>>((resolve) => (settle = resolve));
   const body = relayBody(response.body, {
@@ -238,13 +251,14 @@ async function respond(
     idleTimeoutMs: settings.readTimeoutMs,
     abortUpstream: (reason) => controller.abort(new DOMException(reason, "AbortError")),
     onFirstByte: () => (firstByteAt = clock.now()),
+    onChunk: (chunk) => usage.push(chunk),
     onEnd: (end, bytes, error) => {
       release();
       const closed = request.clientSignal.aborted ? "client_closed" : end;
       if (closed === "upstream_error" || closed === "idle_timeout") {
         passive.failure(endpoint, "stream_error", `body ${closed.replace("_", " ")}`);
       }
-      settle({ end: closed, bytes, firstByteAt, error });
+      settle({ end: closed, bytes, firstByteAt, error, usage });
     },
   });
   return {
@@ -255,8 +269,13 @@ async function respond(
   };
 }
 
+function requestBody(request: ForwardRequest, endpoint: Endpoint): Uint8Array<ArrayBuffer> | undefined {
+  if (request.method === "GET" || request.method === "DELETE" || !request.body) return undefined;
+  return request.bodyFor ? request.bodyFor(endpoint, request.body) : request.body;
+}
+
 function upstreamUrl(endpoint: Endpoint, request: ForwardRequest): string {
-  return endpoint.proxyBase + request.path + request.search;
+  return endpoint.proxyBase + (request.pathFor ? request.pathFor(endpoint) : request.path) + request.search;
 }
 
 /** Answers at most this large, with a declared length, are read whole rather than relayed. */
@@ -268,8 +287,7 @@ export const WHOLE_BODY_LIMIT = 1024 * 1024;
  * a stream and gains nothing from a per-chunk relay.
  */
 export function isSmallWholeBody(headers: Headers): boolean {
-  const type = headers.get("content-type") ?? "";
-  if (type.startsWith("text/event-stream") || type.includes("ndjson") || type.includes("stream+json")) return false;
+  if (isStreamContentType(headers.get("content-type"))) return false;
   const length = headers.get("content-length");
   if (length === null || !/^\d+$/.test(length)) return false;
   return Number(length) <= WHOLE_BODY_LIMIT;

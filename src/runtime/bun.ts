@@ -3,7 +3,7 @@
  * The Bun implementation of {@link Runtime}.
  */
 /// <reference types="bun-types" />
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import type { ConnInfo, Runtime, ServeOptions } from "./contract.ts";
 import { unixTarget } from "./unix_url.ts";
 
@@ -40,6 +40,14 @@ export const bunRuntime: Runtime = {
   },
   fetchDecompresses: false,
   env: (name) => Bun.env[name],
+  listDir(path) {
+    try {
+      return readdirSync(path);
+    } catch (error) {
+      if ((error as { code?: string }).code === "ENOENT") return undefined;
+      throw error;
+    }
+  },
   readTextFile(path) {
     try {
       // Synchronous on purpose: config is read once at start and on reload.

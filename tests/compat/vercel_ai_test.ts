@@ -83,7 +83,7 @@ describe("Vercel AI SDK: text", () => {
     const result = await generateText({ model: tureen.completionModel(CHAT_MODEL), prompt: "Docker Model Runner is", maxRetries: 0 });
     expectText(result.text);
     expectCountedUsage(result.usage);
-    // The last POST: health probes (GETs) keep arriving meanwhile.
+    // The last POST: a health probe (GET) may land after it.
     expect(stack.dmr.requests.findLast((r) => r.method === "POST")!.path).toBe("/engines/v1/completions");
   });
 });

@@ -62,6 +62,11 @@ endpoints: [{ url: "http://b:12434", name: b }]
     ]);
   });
 
+  test("anthropic.model_map reloads; the ping interval and Responses bounds need a restart", () => {
+    const after = load(`${base}anthropic: { model_map: { "claude-*": ai/qwen3 }, ping_interval: 5s }\nresponses: { affinity_ttl: 1h }\n`);
+    expect(settingsNeedingRestart(load(base), after)).toEqual(["anthropic.ping_interval", "responses.affinity_ttl"]);
+  });
+
   test("the same file needs nothing", () => {
     expect(settingsNeedingRestart(load(base), load(base))).toEqual([]);
   });
@@ -170,5 +175,23 @@ describe("InFlight", () => {
     await Promise.resolve();
     expect(inFlight.count).toBe(0);
     expect(idle).toBe(true);
+  });
+});
+
+describe("settingsNeedingRestart() and profile files", () => {
+  test("the same profile files read twice need no restart; a changed prefix does", () => {
+    const files = (prefix: string): Record<string, string> => ({
+      "c/config.yaml": "endpoints: []\n",
+      "c/profiles/tgi.yaml": `name: tgi\nrouting:\n  prefixes: [${prefix}]\n`,
+    });
+    const load = (all: Record<string, string>) =>
+      loadConfig({
+        path: "c/config.yaml",
+        env: () => undefined,
+        readTextFile: (path) => all[path],
+        listDir: (dir) => dir === "c/profiles" ? ["tgi.yaml"] : undefined,
+      });
+    expect(settingsNeedingRestart(load(files("tgi")), load(files("tgi")))).toEqual([]);
+    expect(settingsNeedingRestart(load(files("tgi")), load(files("hf")))).toEqual(["profiles"]);
   });
 });

@@ -148,7 +148,7 @@ describe("loadConfig() file lookup", () => {
     const config = loadYaml("");
     expect(config.endpoints).toEqual([]);
     expect(config.server.port).toBe(40114);
-    expect(config.warnings.join("\n")).toContain("no docker-model-runner endpoint is configured");
+    expect(config.warnings.join("\n")).toContain("no endpoint is configured");
   });
 
   test("loadConfig() returns a deeply frozen config", () => {
@@ -349,29 +349,55 @@ describe("loadConfig() values", () => {
     expect([endpoint!.checkIntervalMs, endpoint!.checkTimeoutMs]).toEqual([3_000, 3_000]);
   });
 
-  test("loadConfig() skips a non-DMR endpoint (ollama) with a warning naming it, keeping DMR ones", () => {
+  test("loadConfig() serves every Olla type, resolving aliases, with each type's own probe paths", () => {
     const config = loadYaml(
-      "endpoints:\n  - url: http://o:11434\n    name: my-ollama\n    type: ollama\n  - url: http://d:12434\n    name: d\n    type: dmr\n",
+      "endpoints:\n  - url: http://o:11434\n    name: my-ollama\n    type: ollama\n  - url: http://d:12434\n    name: d\n    type: dmr\n" +
+        "  - url: http://l:1234\n    name: l\n    type: lmstudio\n  - url: http://v:8000\n    name: v\n    type: vllm\n" +
+        "  - url: http://x:4000\n    name: x\n    type: litellm\n",
     );
-    expect(config.endpoints.map((e) => [e.name, e.type])).toEqual([["d", "docker-model-runner"]]);
-    expect(config.warnings).toHaveLength(1);
-    expect(config.warnings[0]).toContain("endpoints[0]");
-    expect(config.warnings[0]).toContain('"my-ollama"');
-    expect(config.warnings[0]).toContain('"ollama"');
-    expect(config.warnings[0]).toContain("skipped");
+    expect(config.endpoints.map((e) => [e.name, e.type, e.healthUrl, e.modelUrl])).toEqual([
+      ["my-ollama", "ollama", "http://o:11434/", "http://o:11434/api/tags"],
+      ["d", "docker-model-runner", "http://d:12434/engines/v1/models", "http://d:12434/engines/v1/models"],
+      ["l", "lm-studio", "http://l:1234/v1/models", "http://l:1234/api/v0/models"],
+      ["v", "vllm", "http://v:8000/health", "http://v:8000/v1/models"],
+      ["x", "litellm", "http://x:4000/health/liveliness", "http://x:4000/v1/models"],
+    ]);
+    expect(config.warnings).toEqual([]);
   });
 
-  test("loadConfig() rejects an endpoint type Olla does not know", () => {
-    expect(yamlError(ONE_ENDPOINT("    type: tgi\n")).problems[0]).toStartWith("endpoints[0].type");
+  test("loadConfig() skips type auto with a warning that says to set the type", () => {
+    const config = loadYaml(ONE_ENDPOINT("    type: auto\n"));
+    expect(config.endpoints).toEqual([]);
+    expect(config.warnings[0]).toContain('type "auto"');
+    expect(config.warnings[0]).toContain("set its type");
   });
 
-  test("loadConfig() accepts Olla-only blocks (translators:, server.rate_limits) with a warning each", () => {
-    const config = loadYaml(`${ONE_ENDPOINT()}translators:\n  anthropic:\n    enabled: true\nserver:\n  rate_limits:\n    burst_size: 50\n`);
+  test("loadConfig() rejects an endpoint type Olla does not know, naming the types it does", () => {
+    const problem = yamlError(ONE_ENDPOINT("    type: tgi\n")).problems[0]!;
+    expect(problem).toStartWith("endpoints[0].type");
+    expect(problem).toContain('"tgi"');
+    expect(problem).toContain("openai-compatible");
+  });
+
+  test("loadConfig() accepts Olla-only blocks (translators.anthropic.inspector, server.rate_limits) with a warning each", () => {
+    const config = loadYaml(
+      `${ONE_ENDPOINT()}translators:\n  anthropic:\n    enabled: true\n    inspector: { enabled: false }\nserver:\n  rate_limits:\n    burst_size: 50\n`,
+    );
     expect(config.endpoints).toHaveLength(1);
     expect(config.warnings).toEqual([
-      "translators: accepted for Olla compatibility but not used by Tureen yet",
+      "translators.anthropic.inspector: accepted for Olla compatibility but not used by Tureen yet",
       "server.rate_limits: accepted for Olla compatibility but not used by Tureen yet",
     ]);
+  });
+
+  test("loadConfig() reads Olla's translators.anthropic block, defaults as in Olla, and its OLLA_* variables", () => {
+    expect(loadYaml(ONE_ENDPOINT()).translators.anthropic).toEqual({ enabled: true, passthrough_enabled: true, max_message_size: 10 * 1024 * 1024 });
+    const config = loadConfig({
+      env: (name) => ({ OLLA_TRANSLATORS_ANTHROPIC_PASSTHROUGH_ENABLED: "false", OLLA_TRANSLATORS_ANTHROPIC_MAX_MESSAGE_SIZE: "1MB" })[name],
+      readTextFile: (path) => (path === "config.yaml" ? ONE_ENDPOINT() : undefined),
+    });
+    expect(config.translators.anthropic).toMatchObject({ passthrough_enabled: false, max_message_size: 1024 * 1024 });
+    expect(yamlError(`${ONE_ENDPOINT()}translators:\n  anthropic:\n    passthru: true\n`).problems[0]).toStartWith("translators.anthropic");
   });
 
   test("loadConfig() validates server.cors and refuses credentials with any origin", () => {

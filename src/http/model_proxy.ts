@@ -1,0 +1,94 @@
+/**
+ * @module
+ * The shared step of every route that proxies by model: forward a prepared request to its
+ * candidates with the client's headers, address and abort signal, and note the outcome in
+ * the access-log record. Routes differ only in the path they send to and what they do with
+ * the answer.
+ */
+import type { Context } from "hono";
+import type { Endpoint } from "../endpoints/endpoint.ts";
+import { displayModelName, normaliseModelRef } from "../models/dmr_names.ts";
+import type { DmrMode } from "../models/dmr_state.ts";
+import { forward, type ForwardOutcome, type ForwardSettings } from "../proxying/forward.ts";
+import { DMR_SCOPE, type Need } from "../routing/route.ts";
+import { readBodyWithin, readModelField } from "./body.ts";
+import type { AppEnv } from "./context.ts";
+
+export interface ModelRequest {
+  /** Path appended to the endpoint's proxy base. */
+  readonly path: string;
+  readonly search?: string;
+  readonly method?: "GET" | "POST" | "DELETE";
+  readonly body: Uint8Array<ArrayBuffer>;
+  /** Canonical model key, for load tracking; null when the request names no model. */
+  readonly key: string | null;
+  readonly mode: DmrMode;
+}
+
+/** Routes under /olla/dmr/ that the type route does not serve: only DMR endpoints, DMR's wording. */
+export const DMR_ONLY: Pick<Need, "pool" | "scope"> = {
+  pool: (endpoints) => endpoints.filter((e) => e.profile.type === "docker-model-runner"),
+  scope: DMR_SCOPE,
+};
+
+/** A proxied request's body and the model it names, as sent and as a canonical key. */
+export interface ModelBody {
+  readonly body: Uint8Array<ArrayBuffer>;
+  readonly requested: string;
+  readonly key: string;
+}
+
+/**
+ * Read the body within `maxBodySize` and its `model`, and note the model for the access log.
+ *
+ * @throws {ProxyError} 413 over the limit, 400 without a JSON object naming a model
+ */
+export async function readModelBody(c: Context<AppEnv>, maxBodySize: number): Promise<ModelBody> {
+  const body = await readBodyWithin(c.req.raw, maxBodySize);
+  const requested = readModelField(body);
+  const key = normaliseModelRef(requested);
+  c.get("record").model = displayModelName(key);
+  return { body, requested, key };
+}
+
+/** Forward `request` to `candidates` in order (see proxying/forward.ts) and record what happened. */
+export async function forwardFor(
+  c: Context<AppEnv>,
+  settings: ForwardSettings,
+  request: ModelRequest,
+  candidates: readonly Endpoint[],
+): Promise<ForwardOutcome> {
+  const raw = c.req.raw;
+  const record = c.get("record");
+  // Cold loads hold a request silent for minutes; the runtime must not cut it.
+  c.env?.disableIdleTimeout();
+  const { key } = request;
+  const outcome = await forward({
+    requestId: record.id,
+    method: request.method,
+    path: request.path,
+    search: request.search ?? "",
+    body: request.body,
+    headers: raw.headers,
+    clientIp: c.env?.remoteAddress ?? "",
+    clientSignal: raw.signal,
+    model: record.model ?? "",
+    startedAt: record.startedAt,
+    onAttempt: key === null ? undefined : (endpoint) => {
+      if (!endpoint.dmr.isLoaded(key, request.mode)) {
+        settings.onColdLoad?.(endpoint.name, record.model ?? "", endpoint.dmr.isLoading(key, request.mode));
+      }
+      return endpoint.dmr.trackRequest(key, request.mode);
+    },
+  }, candidates, settings);
+  record.endpoint = outcome.endpoint?.name;
+  record.attempts = outcome.attempts;
+  record.bodyEnd = outcome.done;
+  return outcome;
+}
+
+/** The query string of a URL, `?` included, or "". */
+export function searchOf(url: string): string {
+  const query = url.indexOf("?");
+  return query === -1 ? "" : url.slice(query);
+}
