@@ -1,5 +1,5 @@
 /**
- * Where the DMR emulator (dmr.ts) deliberately differs from a real Docker Model Runner v1.2.9 in
+ * Where the DMR emulators (dmr.ts, and dmr_apis.ts in front of it) differ from a real Docker Model Runner v1.2.9 in
  * front of llama.cpp's llama-server, as tests/real/parity_test.ts observes them on the wire. Each
  * entry names a probe of that test, the differences it shows (prefixes of the test's difference
  * lines: "status 200 vs 404", "+a.b" a key only the real one sends, "-a.b" one only the emulator
@@ -27,12 +27,16 @@ export const DELIBERATE_DIFFERENCES: Record<string, DeliberateDifference> = {
     why: "as GET /models",
   },
   "anthropic messages": {
-    differences: NOT_SERVED,
-    why: "DMR serves the Anthropic Messages API at /anthropic/v1/messages; Tureen proxies only the eight seed routes, so the emulator leaves it out",
+    differences: ["+usage.cache_read_input_tokens"],
+    why: "dmr_apis.ts answers Messages with the usage fields Tureen's translation reads; llama-server also reports prompt-cache reads. Found by this test, not yet matched",
   },
   "responses API": {
-    differences: NOT_SERVED,
-    why: "DMR serves OpenAI's Responses API at /v1/responses (/engines/v1/responses); not a seed route, left out",
+    differences: [
+      "+error", "+incomplete_details", "+instructions", "+max_output_tokens", "+metadata", "+output_text",
+      "+parallel_tool_calls", "+reasoning", "+reasoning_effort", "+store", "+temperature", "+tool_choice", "+tools",
+      "+top_p", "+user", "-output[].content[].annotations",
+    ],
+    why: "dmr_apis.ts answers a Responses object with the fields Tureen reads (id, output, usage); DMR v1.2.9 echoes every request setting and has no `annotations` on output text. Found by this test, not yet matched",
   },
   "Ollama API tags": {
     differences: NOT_SERVED,

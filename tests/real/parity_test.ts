@@ -1,11 +1,12 @@
 /**
- * Emulator parity: the same requests to the DMR emulator and to a real Docker Model Runner
+ * Emulator parity: the same requests to the DMR emulators (dmr.ts behind dmr_apis.ts) and to a real Docker Model Runner
  * (same model names), compared on status, content type and JSON shape (keys and value types).
  * Every difference must be listed in tests/emulators/real_differences.ts with the reason the
  * emulator keeps it; an unlisted one fails here, naming the probe and the difference.
  */
 import { afterAll, beforeAll, describe, expect } from "bun:test";
-import { type DmrEmulator, startDmr } from "../emulators/dmr.ts";
+import type { DmrEmulator } from "../emulators/dmr.ts";
+import { startDmrApis } from "../emulators/dmr_apis.ts";
 import { DELIBERATE_DIFFERENCES } from "../emulators/real_differences.ts";
 import { type Backend, REAL_TIMEOUT_MS, realTest, startRealDmr, stopAll } from "./_backends.ts";
 import { REAL_ENABLED } from "./_enabled.ts";
@@ -16,7 +17,8 @@ let real: Backend;
 beforeAll(async () => {
   if (!REAL_ENABLED) return;
   [emulator, real] = await Promise.all([
-    startDmr({ models: [{ tag: "docker.io/ai/smollm2:latest" }, { tag: "docker.io/ai/mxbai-embed-large:latest" }] }),
+    // The seed emulator with the APIs DMR serves beyond the seed (Anthropic Messages, Responses) in front.
+    startDmrApis({ models: [{ tag: "docker.io/ai/smollm2:latest" }, { tag: "docker.io/ai/mxbai-embed-large:latest" }] }),
     startRealDmr("alpha", { embedding: ["ai/mxbai-embed-large"], name: "parity" }),
   ]);
 }, REAL_TIMEOUT_MS);
