@@ -27,13 +27,16 @@ export interface ServerUnderTest {
 export interface StartServerOptions {
   env?: Record<string, string>;
   args?: string[];
+  /** Unix sockets the server connects to: Deno needs --allow-write for each. */
+  sockets?: string[];
   /** Extra files beside the config file, by relative path (e.g. profiles/x.yaml). */
   files?: Record<string, string>;
 }
 
-function command(): string[] {
+function command(sockets: string[] = []): string[] {
   if (TEST_RUNTIME === "deno") {
-    return [join(ROOT, "node_modules/.bin/deno"), "run", "--allow-net", "--allow-env", "--allow-read", join(ROOT, "main.ts")];
+    const write = sockets.length > 0 ? [`--allow-write=${sockets.join(",")}`] : [];
+    return [join(ROOT, "node_modules/.bin/deno"), "run", "--allow-net", "--allow-env", "--allow-read", ...write, join(ROOT, "main.ts")];
   }
   if (TEST_RUNTIME === "binary") return [join(ROOT, "dist/tureen")];
   return [process.execPath, join(ROOT, "main.ts")];
@@ -71,7 +74,7 @@ export async function startServer(config: unknown, options: StartServerOptions =
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, text);
   }
-  const proc = Bun.spawn([...command(), "--config", configPath, ...(options.args ?? [])], {
+  const proc = Bun.spawn([...command(options.sockets), "--config", configPath, ...(options.args ?? [])], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     stdout: "pipe",
