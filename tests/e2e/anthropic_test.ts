@@ -43,7 +43,8 @@ const ask = (model: string, extra: Record<string, unknown> = {}) => ({
 describe("translation stream", () => {
   test("sends message_start and ping at once, then pings while the backend cold-loads", async () => {
     chatOnly.inner.unloadAll();
-    chatOnly.inner.options.loadDelayMs = 450;
+    // Twice the silence the assertion needs: ping timers run late on a loaded machine.
+    chatOnly.inner.options.loadDelayMs = 900;
     try {
       const response = await post("/olla/anthropic/v1/messages", ask("claude-sonnet-4-5", { stream: true }));
       expect(response.status).toBe(200);
@@ -52,7 +53,7 @@ describe("translation stream", () => {
       const firstContent = events.findIndex((e) => e.event === "content_block_start");
       expect(events[0]!.event).toBe("message_start");
       expect(events[1]!.event).toBe("ping");
-      // 450 ms of silence at a 100 ms ping interval.
+      // 900 ms of silence at a 100 ms ping interval.
       expect(events.slice(0, firstContent).filter((e) => e.event === "ping").length).toBeGreaterThanOrEqual(3);
       expect(events.at(-1)!.event).toBe("message_stop");
     } finally {
@@ -108,7 +109,7 @@ describe("translation stream", () => {
 describe("passthrough and routes", () => {
   test("a passthrough stream pings while DMR cold-loads, then relays DMR's events untouched", async () => {
     native.inner.unloadAll();
-    native.inner.options.loadDelayMs = 350;
+    native.inner.options.loadDelayMs = 700; // two pings need 200 ms; the rest is room for a loaded machine
     try {
       const response = await post("/olla/anthropic/v1/messages", ask("ai/smollm2", { stream: true }));
       expect(response.status).toBe(200);
