@@ -137,8 +137,10 @@ describe("warm-up", () => {
 
     // The DMR restarts (models unloaded); once it is healthy again the proxy warms it again.
     const port = dmr.port;
+    const mark = server.logs.length;
     await dmr.stop();
-    await server.waitForLog((l) => l.msg === "endpoint unhealthy");
+    // Only a line written after the stop: an earlier slow probe may have logged one too.
+    await server.waitForLog((l) => server.logs.indexOf(l) >= mark && l.msg === "endpoint unhealthy");
     const again = await startDmr({ port, models });
     cleanups.push(() => again.stop());
     // Failed probes back off (1 s, 2 s, ...) before the restarted DMR is seen again.
