@@ -29,7 +29,8 @@ export interface StartServerOptions {
   args?: string[];
 }
 
-function command(): string[] {
+/** The command that runs Tureen under the runtime being tested. */
+export function tureenCommand(): string[] {
   if (TEST_RUNTIME === "deno") {
     return [join(ROOT, "node_modules/.bin/deno"), "run", "--allow-net", "--allow-env", "--allow-read", join(ROOT, "main.ts")];
   }
@@ -64,7 +65,7 @@ export function dmrConfig(
 
 export async function startServer(config: unknown, options: StartServerOptions = {}): Promise<ServerUnderTest> {
   const configPath = writeConfig(config);
-  const proc = Bun.spawn([...command(), "--config", configPath, ...(options.args ?? [])], {
+  const proc = Bun.spawn([...tureenCommand(), "--config", configPath, ...(options.args ?? [])], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     stdout: "pipe",

@@ -76,15 +76,15 @@ export function loadConfig(options: LoadOptions): Config {
   let source: string | null = null;
   let text: string | undefined;
   if (explicit) {
-    text = options.readTextFile(explicit);
+    const origin = options.path ? "--config" : "OLLA_CONFIG_FILE";
+    text = readOrExplain(explicit, origin, options.readTextFile);
     if (text === undefined) {
-      const origin = options.path ? "--config" : "OLLA_CONFIG_FILE";
       throw new ConfigError(`"${explicit}"`, [`${origin} names a file that does not exist: check the path`]);
     }
     source = explicit;
   } else {
     for (const candidate of DEFAULT_CONFIG_PATHS) {
-      text = options.readTextFile(candidate);
+      text = readOrExplain(candidate, "the default lookup", options.readTextFile);
       if (text !== undefined) {
         source = candidate;
         break;
@@ -94,6 +94,19 @@ export function loadConfig(options: LoadOptions): Config {
   const label = source ? `"${source}"` : "(built-in defaults)";
   const raw = source ? parseFile(text ?? "", label) : { endpoints: [SEED_ENDPOINT] };
   return validateConfig(raw, { source, env: options.env, readTextFile: options.readTextFile });
+}
+
+/** A path that exists but cannot be read (a directory, no permission) is a config error, not a crash. */
+function readOrExplain(path: string, origin: string, read: LoadOptions["readTextFile"]): string | undefined {
+  try {
+    return read(path);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const reason = code === "EISDIR" || /is a directory/i.test(String(error))
+      ? "is a directory, not a file: name the YAML file inside it"
+      : `cannot be read (${code ?? (error as Error).message}): check its permissions`;
+    throw new ConfigError(`"${path}"`, [`${origin} names a path that ${reason}`]);
+  }
 }
 
 function parseFile(text: string, label: string): Record<string, unknown> {

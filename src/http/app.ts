@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
 import { accessLog } from "./access_log.ts";
+import { canonicalTarget } from "./canonical_target.ts";
 import { corsFor } from "./cors.ts";
 import type { AppEnv } from "./context.ts";
 import { dmrRoutes, type DmrRoutesOptions } from "./dmr_routes.ts";
@@ -35,6 +36,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
     enabled: options.requestLogging,
     inFlight: options.inFlight,
   }));
+  app.use(canonicalTarget());
   const browserAccess = corsFor(options.status.config.server.cors);
   if (browserAccess) app.use(browserAccess);
   mountInternalRoutes(app, options.runtime);

@@ -2,7 +2,8 @@
  * @module
  * `/olla/dmr/*`: the eight seed routes and nothing else. Model lists are answered from the
  * catalogue; inference is forwarded byte for byte to the same path minus `/olla/dmr`.
- * Every other path, method or traversal attempt is a JSON 404 that never reaches a backend.
+ * Every other path or method is a JSON 404 that never reaches a backend (traversal attempts
+ * are refused before routing, by canonical_target.ts).
  */
 import type { Handler } from "hono";
 import type { Endpoint } from "../endpoints/endpoint.ts";
@@ -23,15 +24,12 @@ export interface DmrRoutesOptions {
 }
 
 const PREFIX = `/olla/${DMR_PROFILE.prefix}`;
-/** `..`, encoded dots or slashes, and backslashes never name a seed route. */
-const SUSPICIOUS_PATH = /\.\.|%2e|%2f|%5c|\\|\/\//i;
 
 export function dmrRoutes(options: DmrRoutesOptions): Handler<AppEnv> {
   return async function dmrRoute(c) {
     const raw = c.req.raw;
     const path = c.req.path;
     const sub = path.slice(PREFIX.length);
-    if (SUSPICIOUS_PATH.test(rawPath(raw.url))) throw notProxied(c.req.method, path);
     if (c.req.method === "GET" && DMR_PROFILE.modelListRoutes.has(sub)) {
       await options.router.ready();
       return c.json({ object: "list", data: listModels(options.endpoints, DMR_PROFILE.modelListRoutes.get(sub)!) });
@@ -42,6 +40,7 @@ export function dmrRoutes(options: DmrRoutesOptions): Handler<AppEnv> {
     c.env?.disableIdleTimeout();
     const record = c.get("record");
     const body = await readBodyWithin(raw, options.maxBodySize);
+    await c.env?.settle?.();
     const requested = readModelField(body);
     const key = normaliseModelRef(requested);
     record.model = displayModelName(key);
@@ -74,13 +73,6 @@ function notProxied(method: string, path: string): ProxyError {
       "POST /olla/dmr/engines[/llama.cpp|/vllm]/v1/{chat/completions,completions,embeddings} " +
       "and answers GET /olla/dmr/engines[/llama.cpp|/vllm]/v1/models",
   );
-}
-
-/** The path as the client sent it, before any URL normalisation could hide `..`. */
-function rawPath(url: string): string {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  const query = url.indexOf("?", start);
-  return query === -1 ? url.slice(start) : url.slice(start, query);
 }
 
 function searchOf(url: string): string {

@@ -41,10 +41,20 @@ export function buildClientHeaders(upstream: Headers, facts: OllaFacts, decoded:
     if (!headers.has("x-accel-buffering")) headers.set("x-accel-buffering", "no");
     if (!headers.has("cache-control")) headers.set("cache-control", "no-cache");
   }
-  headers.set("x-olla-endpoint", facts.endpoint);
-  headers.set("x-olla-model", facts.model);
+  headers.set("x-olla-endpoint", headerSafe(facts.endpoint));
+  headers.set("x-olla-model", headerSafe(facts.model));
   headers.set("x-olla-backend-type", facts.backendType);
   headers.set("x-olla-request-id", facts.requestId);
   headers.set("x-olla-response-time", `${Math.round(facts.responseTimeMs)}ms`);
   return headers;
+}
+
+/**
+ * A model id or name as a header value: printable ASCII passes as it is (every id the seed
+ * shows), anything else (non-ASCII, CR/LF, controls) is percent-encoded as UTF-8 (a lone
+ * surrogate as U+FFFD), so a backend's odd model id can never make the response fail.
+ */
+export function headerSafe(value: string): string {
+  if (/^[\x20-\x7e]*$/.test(value)) return value;
+  return value.replace(/[^\x20-\x7e]+/gu, (run) => encodeURIComponent(run.toWellFormed()));
 }

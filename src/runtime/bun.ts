@@ -5,25 +5,37 @@
 /// <reference types="bun-types" />
 import { readFileSync } from "node:fs";
 import type { ConnInfo, Runtime, ServeOptions } from "./contract.ts";
+import { rawPathOf } from "./target.ts";
 
 export const bunRuntime: Runtime = {
   name: "bun",
   version: Bun.version,
   serve(options: ServeOptions) {
+    const handle = (request: Request, srv: Bun.Server<unknown>, params: Record<string, string> | null) => {
+      const absolute = absoluteUrl(request);
+      const conn: ConnInfo = {
+        remoteAddress: srv.requestIP(request)?.address ?? "",
+        disableIdleTimeout: () => srv.timeout(request, 0),
+        // Only "/" is known to be canonical among targets the segment routes do not match.
+        canonicalTarget: params ? matchesSegments(params, absolute.url) : rawPathOf(absolute.url) === "/",
+        settle: nextTurn,
+      };
+      return options.handler(absolute, conn);
+    };
     const server = Bun.serve({
       hostname: options.hostname,
       port: options.port,
+      // Bun sets SO_REUSEPORT unless told not to (1.4.5): a second Tureen on the same port
+      // would "listen" too and take half the requests with another config.
+      reusePort: false,
       // Bun's maximum is 255 s; 0 would also keep dead keep-alive sockets forever.
       idleTimeout: Math.min(255, Math.max(1, options.idleTimeoutSeconds)),
       maxRequestBodySize: options.maxRequestBodySize,
       development: false,
-      fetch(request, srv) {
-        const conn: ConnInfo = {
-          remoteAddress: srv.requestIP(request)?.address ?? "",
-          disableIdleTimeout: () => srv.timeout(request, 0),
-        };
-        return options.handler(request, conn);
-      },
+      routes: segmentRoutes((request, srv) => handle(request, srv, request.params as Record<string, string>)),
+      // Targets the segment routes do not match: "/", trailing or doubled slashes, or deeper
+      // than MAX_SEGMENTS; no Tureen route has any of them.
+      fetch: (request, srv) => handle(request, srv, null),
     });
     return Promise.resolve({
       hostname: server.hostname ?? options.hostname,
@@ -69,4 +81,45 @@ function writeQuietly(stream: NodeJS.WriteStream, text: string): void {
   } catch {
     // Nowhere left to report it.
   }
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/*
+ * Bun builds request.url with the URL parser, which resolves `.`/`..` (and their %2e
+ * spellings) and reads `\\` as `/` before the app sees it; the raw target is gone. Its router,
+ * though, matches the raw target (1.4.5), and a route of N `:param` segments hands over each
+ * raw segment, percent-decoded. Comparing those with the parsed path tells whether the
+ * client's target was already canonical (docs/SECURITY.md).
+ */
+const MAX_SEGMENTS = 16;
+
+type RouteHandler = (request: Bun.BunRequest<string>, srv: Bun.Server<unknown>) => Response | Promise<Response>;
+
+function segmentRoutes(handler: RouteHandler): Record<string, RouteHandler> {
+  const routes: Record<string, RouteHandler> = {};
+  let pattern = "";
+  for (let i = 0; i < MAX_SEGMENTS; i++) routes[(pattern += `/:s${i}`)] = handler;
+  return routes;
+}
+
+/** True when the raw segments, as the router saw them, spell the path the URL parser produced. */
+function matchesSegments(params: Record<string, string>, url: string): boolean {
+  const sent = "/" + Object.values(params).join("/");
+  const parsed = rawPathOf(url);
+  if (!parsed.includes("%")) return sent === parsed;
+  try {
+    return sent === decodeURIComponent(parsed);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An HTTP/1.0 request without Host reaches Bun's handler with a relative url, which URL
+ * parsers (Hono's included) misread: `/olla/dmr/...` loses `/olla`. Make it absolute.
+ */
+function absoluteUrl(request: Request): Request {
+  if (!request.url.startsWith("/")) return request;
+  return new Request(`http://localhost${request.url}`, request);
 }
