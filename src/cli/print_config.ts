@@ -6,10 +6,10 @@
  */
 import { stringify } from "yaml";
 import type { Config, EndpointConfig } from "../config/load.ts";
+import { MASK, redactUrl } from "../config/redact.ts";
 import { formatDuration } from "../config/units.ts";
 
-/** Shown instead of a header or credential value. */
-export const MASK = "***";
+export { MASK };
 
 /** Key paths whose parsed value is milliseconds. */
 export const DURATION_PATHS: readonly string[] = [
@@ -66,12 +66,13 @@ export function renderConfig(config: Config, options: RenderOptions = {}): strin
 
 function renderEndpoint(endpoint: EndpointConfig, mask: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {
-    url: endpoint.url,
+    // Query values may be API keys (?api_key=...): masked like header values.
+    url: mask ? redactUrl(endpoint.url) : endpoint.url,
     name: endpoint.name,
     type: endpoint.type,
     priority: endpoint.priority,
-    model_url: endpoint.modelUrl,
-    health_check_url: endpoint.healthUrl,
+    model_url: mask ? redactUrl(endpoint.modelUrl) : endpoint.modelUrl,
+    health_check_url: mask ? redactUrl(endpoint.healthUrl) : endpoint.healthUrl,
     check_interval: formatDuration(endpoint.checkIntervalMs),
     check_timeout: formatDuration(endpoint.checkTimeoutMs),
     // Auth is resolved into headers (Authorization or the api_key header), so it shows here.

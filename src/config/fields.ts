@@ -5,6 +5,7 @@
  * and the current value.
  */
 import { z } from "zod";
+import { hasCredentials } from "./redact.ts";
 import { parseDuration, parseSize } from "./units.ts";
 
 /** The longest wait a JavaScript timer supports: 2^31-1 ms, about 24.8 days. */
@@ -70,7 +71,7 @@ export const httpUrl = z.string().transform((value, ctx) => {
     ctx.issues.push({ code: "custom", input: value, message: "expected an http:// or https:// URL" });
     return z.NEVER;
   }
-  if (url.username || url.password) {
+  if (url.username || url.password || hasCredentials(value)) {
     ctx.issues.push({
       code: "custom",
       input: value,
@@ -86,4 +87,7 @@ export const pathOrUrl = z
   .string()
   .refine((value) => value.startsWith("/") || /^https?:\/\//.test(value), {
     message: 'expected a path starting with "/" or an absolute http(s) URL',
+  })
+  .refine((value) => !hasCredentials(value), {
+    message: "credentials in the URL are not allowed; use the endpoint's auth or headers instead",
   });

@@ -5,6 +5,7 @@
  * a capped backoff, model lists read at start, on recovery and periodically. A failing
  * probe is logged and never stops the loop.
  */
+import { redactUrl } from "../config/redact.ts";
 import type { Clock } from "../clock.ts";
 import type { Endpoint, EndpointStatus } from "../endpoints/endpoint.ts";
 import { describeFetchError } from "../endpoints/fetch_error.ts";
@@ -112,7 +113,7 @@ export class HealthChecker {
     endpoint.status = status;
     endpoint.lastError = reason;
     if (previous === status) return;
-    const fields = { endpoint: endpoint.name, url: endpoint.config.url, status, previous, reason: reason ?? undefined };
+    const fields = { endpoint: endpoint.name, url: redactUrl(endpoint.config.url), status, previous, reason: reason ?? undefined };
     if (status === "healthy") this.#options.logger.info("endpoint healthy", fields);
     else if (status === "busy") this.#options.logger.warn("endpoint busy", fields);
     else this.#options.logger.warn("endpoint unhealthy", fields);
@@ -183,7 +184,7 @@ export class HealthChecker {
     } catch (error) {
       this.#options.logger.warn("model discovery failed", {
         endpoint: endpoint.name,
-        url: endpoint.config.modelUrl,
+        url: redactUrl(endpoint.config.modelUrl),
         error: describeFetchError(error, this.#options.discoveryTimeoutMs),
       });
     }

@@ -4,16 +4,7 @@
  * to set, plus the proxy's X-Olla-* facts.
  */
 
-const DROPPED_RESPONSE_HEADERS = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-]);
+import { connectionNamed, isHopByHop } from "./hop_by_hop.ts";
 
 export interface OllaFacts {
   readonly endpoint: string;
@@ -31,8 +22,9 @@ export interface OllaFacts {
 export function buildClientHeaders(upstream: Headers, facts: OllaFacts, decoded: boolean): Headers {
   const headers = new Headers();
   const decodedBody = decoded && upstream.has("content-encoding");
+  const named = connectionNamed(upstream);
   for (const [name, value] of upstream) {
-    if (DROPPED_RESPONSE_HEADERS.has(name) || name.startsWith("x-olla-")) continue;
+    if (isHopByHop(name, named) || name.startsWith("x-olla-")) continue;
     if (decodedBody && (name === "content-encoding" || name === "content-length")) continue;
     headers.append(name, value);
   }

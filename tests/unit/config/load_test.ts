@@ -225,11 +225,31 @@ describe("loadConfig() validation messages", () => {
     expect(error.problems[0]).toContain("http");
   });
 
-  test("loadConfig() rejects an endpoint url with user:pass@ credentials, naming the path and value", () => {
+  test("loadConfig() rejects an endpoint url with user:pass@ credentials, naming the path but masking them", () => {
     const error = yamlError("endpoints:\n  - url: http://user:pass@dmr:12434\n    name: a\n");
     expect(error.problems[0]).toStartWith("endpoints[0].url");
     expect(error.problems[0]).toContain("credentials");
-    expect(error.problems[0]).toContain('current value is "http://user:pass@dmr:12434"');
+    expect(error.problems[0]).toContain("auth");
+    expect(error.problems[0]).toContain('current value is "http://***@dmr:12434"');
+    expect(error.message).not.toContain("pass");
+  });
+
+  test("loadConfig() rejects credentials in model_url and health_check_url too, never echoing them", () => {
+    for (const key of ["model_url", "health_check_url"]) {
+      const error = yamlError(`endpoints:\n  - url: http://dmr:12434\n    name: a\n    ${key}: http://bob:hunter2@dmr:12434/v1/models\n`);
+      expect(error.problems[0]).toStartWith(`endpoints[0].${key}`);
+      expect(error.problems[0]).toContain("credentials");
+      expect(error.message).not.toContain("hunter2");
+    }
+  });
+
+  test("loadConfig() never prints a mistyped secret under auth or headers", () => {
+    const token = yamlError("endpoints:\n  - url: http://dmr:12434\n    name: a\n    auth:\n      type: bearer\n      token: 987654321\n");
+    expect(token.problems[0]).toStartWith("endpoints[0].auth.token");
+    expect(token.message).not.toContain("987654321");
+    expect(token.problems[0]).toContain("a number (not shown)");
+    const header = yamlError("endpoints:\n  - url: http://dmr:12434\n    name: a\n    headers:\n      X-Key: 123456789\n");
+    expect(header.message).not.toContain("123456789");
   });
 
   test("loadConfig() rejects a non-URL endpoint url and an ftp url", () => {

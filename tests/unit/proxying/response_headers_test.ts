@@ -125,3 +125,13 @@ describe("headerSafe()", () => {
     expect(headers.get("x-olla-endpoint")).toBe("dmr-%C3%A9");
   });
 });
+
+describe("buildClientHeaders() and hop-by-hop headers", () => {
+  test("buildClientHeaders() drops headers the backend's Connection header names, as requests do", () => {
+    const headers = build({ connection: "close, x-backend-secret", "x-backend-secret": "s", "x-kept": "k", "keep-alive": "timeout=5" });
+    expect(headers.has("x-backend-secret")).toBe(false);
+    expect(headers.has("keep-alive")).toBe(false);
+    expect(headers.has("connection")).toBe(false);
+    expect(headers.get("x-kept")).toBe("k");
+  });
+});
