@@ -107,6 +107,7 @@ export async function startTureen(config: Config, options: StartOptions): Promis
       endpoints,
       router,
       maxBodySize: config.server.request_limits.max_body_size,
+      bodyDeadline: { ms: config.server.read_timeout, clock },
       forwarding: {
         fetch: runtime.fetch,
         fetchDecompresses: runtime.fetchDecompresses,

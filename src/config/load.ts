@@ -202,7 +202,6 @@ export function validateConfig(
 
 /** Olla keys that validate but change nothing here; naming them at start beats a silent no-op. */
 export const NOT_ENFORCED = [
-  "server.read_timeout",
   "server.read_header_timeout",
   "server.write_timeout",
   "server.request_limits.max_header_size",

@@ -93,8 +93,9 @@ const serverSchema = z.strictObject({
       max_header_size: byteSize("1MB"),
     })
     .prefault({}),
-  /** Olla server timeouts; accepted, not enforced: Tureen never cuts a streaming request on them. */
+  /** Longest a request body may take to arrive; past it 408 and the connection closes (default 30s; 0 disables). */
   read_timeout: duration("30s"),
+  /** Olla server timeouts; accepted, not enforced: Tureen never cuts a streaming request on them. */
   read_header_timeout: duration("10s"),
   write_timeout: duration("0s"),
   rate_limits: acceptedOllaBlock,

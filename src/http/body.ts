@@ -4,7 +4,14 @@
  * before a byte is read; a chunked body is counted as it arrives and dropped the moment
  * it passes the limit, so the excess is never held in memory.
  */
+import type { Clock } from "../clock.ts";
 import { ProxyError } from "./errors.ts";
+
+/** How long a whole body may take to arrive (server.read_timeout); 0 means no limit. */
+export interface BodyDeadline {
+  readonly ms: number;
+  readonly clock: Clock;
+}
 
 function tooLarge(limit: number): ProxyError {
   return new ProxyError(
@@ -17,9 +24,29 @@ function tooLarge(limit: number): ProxyError {
 /**
  * @param request the client's request
  * @param limit largest accepted body in bytes
- * @throws {ProxyError} 413 over the limit, 400 when the body cannot be read
+ * @param deadline when given, a body not complete within `ms` is a 408 and the connection closes
+ * @throws {ProxyError} 413 over the limit, 408 past the deadline, 400 when the body cannot be read
  */
-export async function readBodyWithin(request: Request, limit: number): Promise<Uint8Array<ArrayBuffer>> {
+export function readBodyWithin(request: Request, limit: number, deadline?: BodyDeadline): Promise<Uint8Array<ArrayBuffer>> {
+  if (!deadline || deadline.ms <= 0) return readBody(request, limit);
+  const { clock, ms } = deadline;
+  let timer: unknown;
+  const expired = new Promise<never>((_, reject) => {
+    timer = clock.setTimeout(() => {
+      // A stalled body holds its connection: stop reading, answer, and let the connection close.
+      request.body?.cancel().catch(() => {});
+      reject(new ProxyError(
+        408,
+        "request_timeout",
+        `The request body did not arrive within ${ms / 1000}s: send it without pauses or raise server.read_timeout`,
+        { connection: "close" },
+      ));
+    }, ms);
+  });
+  return Promise.race([readBody(request, limit), expired]).finally(() => clock.clearTimeout(timer));
+}
+
+async function readBody(request: Request, limit: number): Promise<Uint8Array<ArrayBuffer>> {
   const declared = request.headers.get("content-length");
   if (declared !== null) {
     const length = /^\d+$/.test(declared) ? Number(declared) : NaN;

@@ -12,7 +12,7 @@ import { displayModelName, normaliseModelRef } from "../models/dmr_names.ts";
 import { DMR_PROFILE } from "../profiles/dmr.ts";
 import { forward, type ForwardSettings } from "../proxying/forward.ts";
 import type { Router } from "../routing/route.ts";
-import { readBodyWithin, readModelField } from "./body.ts";
+import { type BodyDeadline, readBodyWithin, readModelField } from "./body.ts";
 import type { AppEnv } from "./context.ts";
 import { ProxyError } from "./errors.ts";
 
@@ -21,6 +21,8 @@ export interface DmrRoutesOptions {
   readonly router: Router;
   readonly forwarding: ForwardSettings;
   readonly maxBodySize: number;
+  /** server.read_timeout for the request body. */
+  readonly bodyDeadline?: BodyDeadline;
 }
 
 const PREFIX = `/olla/${DMR_PROFILE.prefix}`;
@@ -36,11 +38,12 @@ export function dmrRoutes(options: DmrRoutesOptions): Handler<AppEnv> {
     }
     const route = c.req.method === "POST" ? DMR_PROFILE.inferenceRoutes.get(sub) : undefined;
     if (!route) throw notProxied(c.req.method, path);
-    // Cold loads hold a request silent for minutes; the runtime must not cut it.
-    c.env?.disableIdleTimeout();
     const record = c.get("record");
-    const body = await readBodyWithin(raw, options.maxBodySize);
+    const body = await readBodyWithin(raw, options.maxBodySize, options.bodyDeadline);
     await c.env?.settle?.();
+    // Cold loads hold a request silent for minutes; the runtime must not cut it. Only now: a
+    // slow or stalled body is bounded by server.read_timeout and the idle timeout until here.
+    c.env?.disableIdleTimeout();
     const requested = readModelField(body);
     const key = normaliseModelRef(requested);
     record.model = displayModelName(key);

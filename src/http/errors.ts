@@ -8,6 +8,7 @@ const TYPE_BY_STATUS: Record<number, string> = {
   400: "invalid_request_error",
   404: "not_found_error",
   405: "invalid_request_error",
+  408: "invalid_request_error",
   413: "invalid_request_error",
   431: "invalid_request_error",
   499: "client_closed_request",

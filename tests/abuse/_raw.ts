@@ -34,12 +34,15 @@ export function rawExchange(port: number, chunks: Array<string | Uint8Array>, op
   return new Promise((resolve, reject) => {
     let text = "";
     let closed = false;
+    let done = false;
     let timer: ReturnType<typeof setTimeout>;
     let socket: { end(): void } | undefined;
     const finish = () => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
-      socket?.end();
       resolve(parse(text, closed));
+      socket?.end();
     };
     const arm = () => {
       clearTimeout(timer);
@@ -60,11 +63,12 @@ export function rawExchange(port: number, chunks: Array<string | Uint8Array>, op
           if (options.untilStatuses && parse(text, false).statuses.length >= options.untilStatuses && hasFullBody(text)) finish();
         },
         close() {
-          closed = true;
+          // Only a close before we gave up counts as the server's.
+          if (!done) closed = true;
           finish();
         },
         error() {
-          closed = true;
+          if (!done) closed = true;
           finish();
         },
       },

@@ -554,7 +554,7 @@ describe("loadConfig() Olla keys that are not enforced", () => {
       `${ONE_ENDPOINT()}server:\n  read_timeout: 30s\nproxy:\n  connection_timeout: 5s\n  response_timeout: 15m\n  engine: olla\n`,
     );
     expect(config.warnings).toContain(
-      "accepted for Olla compatibility but not enforced by Tureen: server.read_timeout, proxy.engine, proxy.connection_timeout, proxy.response_timeout",
+      "accepted for Olla compatibility but not enforced by Tureen: proxy.engine, proxy.connection_timeout, proxy.response_timeout",
     );
   });
 
