@@ -17,7 +17,9 @@ import { createHttpApp } from "./http/app.ts";
 import type { Logger } from "./log/logger.ts";
 import { DMR_PROFILE } from "./profiles/dmr.ts";
 import { Router } from "./routing/route.ts";
-import { planEndpoints, type ReloadSummary, settingsNeedingRestart } from "./reload.ts";
+import { deepEqual, planEndpoints, type ReloadSummary, settingsNeedingRestart } from "./reload.ts";
+import { KeyRing } from "./auth/key_ring.ts";
+import { RateLimiter } from "./limits/rate_limit.ts";
 import type { RunningServer, Runtime } from "./runtime/contract.ts";
 
 export interface Tureen {
@@ -95,7 +97,12 @@ export async function startTureen(config: Config, options: StartOptions): Promis
     clock,
     refreshModels: () => health.refreshModels(),
   });
+  const keyRing = new KeyRing();
+  await keyRing.replace(config.auth);
+  const rateLimiter = new RateLimiter(config.server.rate_limits, clock);
   const app = createHttpApp({
+    keyRing,
+    rateLimiter,
     logger,
     clock,
     inFlight,
@@ -188,6 +195,8 @@ export async function startTureen(config: Config, options: StartOptions): Promis
       slots.drain();
       // Against the config started with: a restart-only change stays pending on every reload until a restart.
       const needsRestart = settingsNeedingRestart(config, next);
+      void keyRing.replace(next.auth);
+      if (!deepEqual(current.server.rate_limits, next.server.rate_limits)) rateLimiter.configure(next.server.rate_limits);
       current = next;
       return { added: plan.added, changed: plan.changed, removed: plan.removed, kept: plan.kept, needsRestart };
     },

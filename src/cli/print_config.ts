@@ -18,6 +18,7 @@ export const DURATION_PATHS: readonly string[] = [
   "server.read_timeout",
   "server.read_header_timeout",
   "server.write_timeout",
+  "server.rate_limits.cleanup_interval",
   "proxy.connection_timeout",
   "proxy.response_header_timeout",
   "proxy.read_timeout",
@@ -41,7 +42,7 @@ export interface RenderOptions {
 /** The effective config as YAML, with a comment naming its source and any warnings. */
 export function renderConfig(config: Config, options: RenderOptions = {}): string {
   const mask = options.mask ?? true;
-  const { endpoints, source, warnings, discovery, ...rest } = config;
+  const { endpoints, source, warnings, discovery, auth, ...rest } = config;
   const doc: Record<string, unknown> = structuredClone({
     ...rest,
     // Every endpoint, from either list, is printed once under the top-level shorthand;
@@ -56,6 +57,15 @@ export function renderConfig(config: Config, options: RenderOptions = {}): strin
     if (target && typeof target[last] === "number") target[last] = formatDuration(target[last] as number);
   }
   doc.endpoints = endpoints.map((e) => renderEndpoint(e, mask));
+  doc.auth = {
+    keys: auth.keys.map((k) => ({
+      name: k.name,
+      key: mask ? MASK : k.key,
+      ...(k.models ? { models: [...k.models] } : {}),
+      ...(k.requestsPerMinute !== null ? { requests_per_minute: k.requestsPerMinute } : {}),
+    })),
+    internal: auth.internal,
+  };
   const header = [
     `# Effective config from ${source ?? "(built-in defaults)"}, after OLLA_* overrides and defaults.`,
     ...(mask ? [`# Header and auth values are shown as "${MASK}".`] : []),

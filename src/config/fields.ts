@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { hasCredentials } from "./redact.ts";
 import { parseDuration, parseSize } from "./units.ts";
+import { parseCidr } from "../limits/cidr.ts";
 
 /** The longest wait a JavaScript timer supports: 2^31-1 ms, about 24.8 days. */
 export const MAX_DURATION_MS = 2 ** 31 - 1;
@@ -91,3 +92,8 @@ export const pathOrUrl = z
   .refine((value) => !hasCredentials(value), {
     message: "credentials in the URL are not allowed; use the endpoint's auth or headers instead",
   });
+
+/** An IPv4 or IPv6 CIDR such as 10.0.0.0/8 or ::1/128 (a bare address means one host). */
+export const cidr = z.string().refine((value) => parseCidr(value) !== null, {
+  message: 'expected a CIDR such as "10.0.0.0/8" or "::1/128"',
+});

@@ -8,6 +8,7 @@ import { DMR_PROFILE } from "../profiles/dmr.ts";
 import { applyEnvOverrides } from "./env.ts";
 import { type EndpointConfigInput, configSchema, type RawConfig } from "./schema.ts";
 import { describeIssue } from "./issues.ts";
+import { type InboundAuth, resolveInboundAuth } from "../auth/keys_config.ts";
 
 /** One backend, resolved: absolute probe URLs, final outbound headers. */
 export interface EndpointConfig {
@@ -26,8 +27,10 @@ export interface EndpointConfig {
   readonly maxConcurrentRequests: number | null;
 }
 
-export type Config = Readonly<Omit<RawConfig, "endpoints">> & {
+export type Config = Readonly<Omit<RawConfig, "endpoints" | "auth">> & {
   readonly endpoints: readonly EndpointConfig[];
+  /** Inbound API keys and the /internal policy, resolved (src/auth/keys_config.ts). */
+  readonly auth: InboundAuth;
   /** The file read, or null for built-in defaults. */
   readonly source: string | null;
   /** Things that did not stop start-up but deserve a log line. */
@@ -181,6 +184,7 @@ export function validateConfig(
       maxConcurrentRequests: input.max_concurrent_requests ?? null,
     });
   }
+  const auth = resolveInboundAuth(parsed.auth, options, problems, warnings);
   if (problems.length > 0) throw new ConfigError(label, problems);
   if (endpoints.length === 0) {
     warnings.push("no docker-model-runner endpoint is configured: every inference request will get 503");
@@ -188,16 +192,13 @@ export function validateConfig(
   for (const key of ["model_registry", "model_aliases", "translators", "engineering", "dashboard"] as const) {
     if (parsed[key] !== undefined) warnings.push(`${key}: accepted for Olla compatibility but not used by Tureen yet`);
   }
-  if (parsed.server.rate_limits !== undefined) {
-    warnings.push("server.rate_limits: accepted for Olla compatibility but not used by Tureen yet");
-  }
   const inert = NOT_ENFORCED.filter((path) => isSet(raw, path));
   if (inert.length > 0) {
     // Olla parses some of these and never applies them (its response_timeout); say so instead.
     warnings.push(`accepted for Olla compatibility but not enforced by Tureen: ${inert.join(", ")}`);
   }
   const { endpoints: _shorthand, ...rest } = parsed;
-  return deepFreeze({ ...rest, endpoints, source: options.source, warnings });
+  return deepFreeze({ ...rest, endpoints, auth, source: options.source, warnings });
 }
 
 /** Olla keys that validate but change nothing here; naming them at start beats a silent no-op. */

@@ -57,6 +57,7 @@ export function accessLog(options: AccessLogOptions): MiddlewareHandler<AppEnv> 
         path: c.req.path,
         model: record.model,
         endpoint: record.endpoint,
+        key: record.keyName,
         status,
         duration_ms: durationMs,
         ttfb_ms: end === null ? durationMs : end.firstByteAt === null ? null : end.firstByteAt - record.startedAt,

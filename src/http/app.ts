@@ -5,6 +5,9 @@
 import { Hono } from "hono";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
+import { internalAccess, requireKey } from "../auth/require_key.ts";
+import type { KeyRing } from "../auth/key_ring.ts";
+import type { RateLimiter } from "../limits/rate_limit.ts";
 import { accessLog } from "./access_log.ts";
 import { canonicalTarget } from "./canonical_target.ts";
 import { corsFor } from "./cors.ts";
@@ -23,6 +26,9 @@ export interface HttpAppOptions {
   readonly status: StatusRoutesOptions;
   readonly runtime: { name: string; version: string };
   readonly dmr: DmrRoutesOptions;
+  /** Inbound keys and the /internal policy in force. */
+  readonly keyRing: KeyRing;
+  readonly rateLimiter: RateLimiter;
   /** Counts unfinished requests for graceful shutdown (src/in_flight.ts). */
   readonly inFlight?: { begin(): () => void };
 }
@@ -39,6 +45,13 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
   app.use(canonicalTarget());
   const browserAccess = corsFor(options.status.config.server.cors);
   if (browserAccess) app.use(browserAccess);
+  // Before the routes: Hono runs handlers in the order they were added.
+  app.use("/internal/health", options.rateLimiter.health());
+  app.use("/internal/*", internalAccess(options.keyRing));
+  // Per-client limits first (they also slow down key guessing), then the key, then its own limit.
+  app.use("/olla/*", options.rateLimiter.proxied());
+  app.use("/olla/*", requireKey(options.keyRing));
+  app.use("/olla/*", options.rateLimiter.perKey());
   mountInternalRoutes(app, options.runtime);
   mountStatusRoutes(app, options.status);
   app.all("/olla/dmr/*", dmrRoutes(options.dmr));

@@ -3,6 +3,8 @@
  * The per-request record every handler fills in and the access log reads.
  */
 import type { Hono } from "hono";
+import type { InboundKey } from "../auth/keys_config.ts";
+import type { ClientAddress } from "../limits/client_address.ts";
 import type { ConnInfo } from "../runtime/contract.ts";
 
 export interface BodyEnd {
@@ -18,9 +20,20 @@ export interface RequestRecord {
   model?: string;
   endpoint?: string;
   attempts?: string[];
+  /** The inbound key's name (never the key). */
+  keyName?: string;
   /** Set when the response body is relayed: the access line waits for it to end. */
   bodyEnd?: Promise<BodyEnd>;
 }
 
-export type AppEnv = { Bindings: ConnInfo; Variables: { record: RequestRecord } };
+export type AppEnv = {
+  Bindings: ConnInfo;
+  Variables: {
+    record: RequestRecord;
+    /** Set on proxied routes when inbound keys are configured. */
+    apiKey?: InboundKey;
+    /** Set on proxied routes by the rate limiter. */
+    client?: ClientAddress;
+  };
+};
 export type App = Hono<AppEnv>;

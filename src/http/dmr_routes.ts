@@ -13,6 +13,7 @@ import { DMR_PROFILE } from "../profiles/dmr.ts";
 import { forward, type ForwardSettings } from "../proxying/forward.ts";
 import type { Router } from "../routing/route.ts";
 import { type BodyDeadline, readBodyWithin, readModelField } from "./body.ts";
+import { assertModelAllowed, keyAllowsModel } from "../auth/require_key.ts";
 import type { AppEnv } from "./context.ts";
 import { ProxyError } from "./errors.ts";
 
@@ -34,7 +35,9 @@ export function dmrRoutes(options: DmrRoutesOptions): Handler<AppEnv> {
     const sub = path.slice(PREFIX.length);
     if (c.req.method === "GET" && DMR_PROFILE.modelListRoutes.has(sub)) {
       await options.router.ready();
-      return c.json({ object: "list", data: listModels(options.endpoints, DMR_PROFILE.modelListRoutes.get(sub)!) });
+      const key = c.get("apiKey");
+      const models = listModels(options.endpoints, DMR_PROFILE.modelListRoutes.get(sub)!);
+      return c.json({ object: "list", data: key?.models ? models.filter((m) => keyAllowsModel(key, m.id)) : models });
     }
     const route = c.req.method === "POST" ? DMR_PROFILE.inferenceRoutes.get(sub) : undefined;
     if (!route) throw notProxied(c.req.method, path);
@@ -47,6 +50,7 @@ export function dmrRoutes(options: DmrRoutesOptions): Handler<AppEnv> {
     const requested = readModelField(body);
     const key = normaliseModelRef(requested);
     record.model = displayModelName(key);
+    assertModelAllowed(c, requested);
     const mode = route.kind === "embeddings" ? "embedding" : "completion";
     const candidates = await options.router.candidates(key, requested, { engine: route.engine, mode });
     const outcome = await forward({
@@ -56,6 +60,7 @@ export function dmrRoutes(options: DmrRoutesOptions): Handler<AppEnv> {
       body,
       headers: raw.headers,
       clientIp: c.env?.remoteAddress ?? "",
+      trustedClient: c.get("client")?.viaTrustedProxy,
       clientSignal: raw.signal,
       model: record.model,
       startedAt: record.startedAt,

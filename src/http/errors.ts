@@ -6,10 +6,13 @@
 
 const TYPE_BY_STATUS: Record<number, string> = {
   400: "invalid_request_error",
+  401: "authentication_error",
+  403: "permission_error",
   404: "not_found_error",
   405: "invalid_request_error",
   408: "invalid_request_error",
   413: "invalid_request_error",
+  429: "rate_limit_error",
   431: "invalid_request_error",
   499: "client_closed_request",
   500: "server_error",

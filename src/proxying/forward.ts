@@ -38,6 +38,8 @@ export interface ForwardRequest {
   readonly body: Uint8Array<ArrayBuffer>;
   readonly headers: Headers;
   readonly clientIp: string;
+  /** The peer is a trusted proxy: its X-Real-IP and Forwarded are passed on. */
+  readonly trustedClient?: boolean;
   readonly clientSignal: AbortSignal;
   /** Model name for X-Olla-Model and logs. */
   readonly model: string;
@@ -161,6 +163,7 @@ async function tryEndpoint(request: ForwardRequest, endpoint: Endpoint, settings
       headers: buildUpstreamHeaders(request.headers, {
         requestId: request.requestId,
         clientIp: request.clientIp,
+        trustedClient: request.trustedClient,
         host: request.headers.get("host"),
         endpointHeaders: endpoint.config.headers,
       }),

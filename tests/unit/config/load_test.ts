@@ -369,13 +369,12 @@ describe("loadConfig() values", () => {
     expect(yamlError(ONE_ENDPOINT("    type: tgi\n")).problems[0]).toStartWith("endpoints[0].type");
   });
 
-  test("loadConfig() accepts Olla-only blocks (translators:, server.rate_limits) with a warning each", () => {
+  test("loadConfig() accepts Olla-only blocks (translators:) with a warning; server.rate_limits is enforced, so no warning", () => {
     const config = loadYaml(`${ONE_ENDPOINT()}translators:\n  anthropic:\n    enabled: true\nserver:\n  rate_limits:\n    burst_size: 50\n`);
     expect(config.endpoints).toHaveLength(1);
-    expect(config.warnings).toEqual([
-      "translators: accepted for Olla compatibility but not used by Tureen yet",
-      "server.rate_limits: accepted for Olla compatibility but not used by Tureen yet",
-    ]);
+    expect(config.warnings).toEqual(["translators: accepted for Olla compatibility but not used by Tureen yet"]);
+    expect(config.server.rate_limits.burst_size).toBe(50);
+    expect(config.server.rate_limits.per_ip_requests_per_minute).toBe(0);
   });
 
   test("loadConfig() validates server.cors and refuses credentials with any origin", () => {
