@@ -1,4 +1,4 @@
-// Run the whole suite with Bun, then the end-to-end suite again with the server under Deno
+// Run the whole suite with Bun, then the end-to-end and abuse suites again with the server under Deno
 // (and under the compiled binary when dist/tureen exists), and print one "N passed, N failed" line.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -11,10 +11,10 @@ const extra = process.argv.slice(2);
 
 const legs = [
   { name: "bun", args: ["test", ...extra], env: {} },
-  { name: "deno", args: ["test", "tests/e2e", "tests/compat", ...extra], env: { TUREEN_TEST_RUNTIME: "deno" } },
+  { name: "deno", args: ["test", "tests/e2e", "tests/compat", "tests/abuse", ...extra], env: { TUREEN_TEST_RUNTIME: "deno" } },
 ];
 if (existsSync(join(root, "dist", "tureen"))) {
-  legs.push({ name: "binary", args: ["test", "tests/e2e", "tests/compat", ...extra], env: { TUREEN_TEST_RUNTIME: "binary" } });
+  legs.push({ name: "binary", args: ["test", "tests/e2e", "tests/compat", "tests/abuse", ...extra], env: { TUREEN_TEST_RUNTIME: "binary" } });
 }
 
 function run(leg) {
