@@ -25,9 +25,18 @@ function tooLarge(limit: number): ProxyError {
  * @param request the client's request
  * @param limit largest accepted body in bytes
  * @param deadline when given, a body not complete within `ms` is a 408 and the connection closes
- * @throws {ProxyError} 413 over the limit, 408 past the deadline, 400 when the body cannot be read
+ * @throws {ProxyError} 413 over the limit, 408 past the deadline, 415 when compressed, 400 when the body cannot be read
  */
 export function readBodyWithin(request: Request, limit: number, deadline?: BodyDeadline): Promise<Uint8Array<ArrayBuffer>> {
+  const encoding = request.headers.get("content-encoding");
+  if (encoding !== null && encoding.trim().toLowerCase() !== "identity") {
+    // Backends read JSON as sent; a compressed body would reach them as garbage.
+    return Promise.reject(new ProxyError(
+      415,
+      "unsupported_content_encoding",
+      `Request bodies must not be compressed (Content-Encoding: ${JSON.stringify(encoding).slice(1, -1).slice(0, 40)}): send plain JSON`,
+    ));
+  }
   if (!deadline || deadline.ms <= 0) return readBody(request, limit);
   const { clock, ms } = deadline;
   let timer: unknown;
@@ -98,7 +107,8 @@ function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-const decoder = new TextDecoder();
+// JSON bodies are UTF-8 (RFC 8259 §8.1); replacing bad bytes would route a model name nobody sent.
+const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Read the `model` field of a JSON request body without changing the body.
@@ -106,9 +116,22 @@ const decoder = new TextDecoder();
  * @throws {ProxyError} 400 when the body is not a JSON object with a non-empty string `model`
  */
 export function readModelField(body: Uint8Array): string {
+  let text: string;
+  try {
+    text = decoder.decode(body);
+  } catch {
+    throw new ProxyError(400, "invalid_encoding", "Request body is not valid UTF-8: send JSON encoded as UTF-8");
+  }
+  if (nestingDepth(text) > MAX_NESTING) {
+    throw new ProxyError(
+      400,
+      "invalid_json",
+      `Request body nests arrays or objects more than ${MAX_NESTING} levels deep: no inference API needs that, send a flatter body`,
+    );
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(decoder.decode(body));
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new ProxyError(
       400,
@@ -128,4 +151,28 @@ export function readModelField(body: Uint8Array): string {
     );
   }
   return model;
+}
+
+/** Deeper JSON is refused: parsers that recurse (a backend's, possibly) can be crashed by it. */
+export const MAX_NESTING = 256;
+
+/** The deepest nesting of [ and { outside strings, stopping early once past the limit. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \\ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) {
+      inString = true;
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > deepest && (deepest = depth) > MAX_NESTING) return deepest;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+      depth--;
+    }
+  }
+  return deepest;
 }
