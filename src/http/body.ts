@@ -164,7 +164,7 @@ function nestingDepth(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92 /* \\ */) i++;
+      if (c === 92 /* backslash */) i++;
       else if (c === 34 /* " */) inString = false;
     } else if (c === 34) {
       inString = true;
