@@ -5,24 +5,19 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { stringify } from "yaml";
-import { type DmrEmulator, startDmr } from "../emulators/dmr.ts";
-import { dmrConfig, type ServerUnderTest, startServer, until } from "../_server.ts";
-import { later } from "./_setup.ts";
+import { type ServerUnderTest, until } from "../_server.ts";
+import { dmrBehindProxy } from "./_setup.ts";
 
 const ALICE = "alice-0123456789abcdef";
 const BOB = "bob-0123456789abcdef01";
 const CAROL = "carol-0123456789abcdef";
 
-async function setup(auth: Record<string, unknown>): Promise<{ server: ServerUnderTest; dmr: DmrEmulator; config: Record<string, any> }> {
-  const dmr = await startDmr({ models: [{ tag: "docker.io/ai/smollm2:latest" }, { tag: "docker.io/ai/qwen3:latest" }] });
-  later(() => dmr.stop());
-  const config = dmrConfig([{ url: dmr.url, name: "dmr" }], { auth });
-  const server = await startServer(config, { env: { ALICE_KEY: ALICE } });
-  later(() => server.stop());
-  const status = () => fetch(`${server.url}/internal/status/endpoints`, { headers: { "x-api-key": BOB } });
-  await until(async () => (await (await status()).json()).routable_count === 1);
-  return { server, dmr, config };
-}
+const setup = (auth: Record<string, unknown>) =>
+  dmrBehindProxy({ auth }, {
+    dmr: { models: [{ tag: "docker.io/ai/smollm2:latest" }, { tag: "docker.io/ai/qwen3:latest" }] },
+    server: { env: { ALICE_KEY: ALICE } },
+    statusHeaders: { "x-api-key": BOB },
+  });
 
 function chat(server: ServerUnderTest, headers: Record<string, string>, model = "ai/smollm2"): Promise<Response> {
   return fetch(`${server.url}/olla/dmr/engines/v1/chat/completions`, {

@@ -5,10 +5,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { gzipSync } from "node:zlib";
-import { startDmr } from "../emulators/dmr.ts";
-import { dmrConfig, startServer, until } from "../_server.ts";
 import { errorOf, rawRequest } from "./_raw.ts";
-import { later } from "./_setup.ts";
+import { dmrBehindProxy } from "./_setup.ts";
 
 const HEAD = "POST /olla/dmr/engines/v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n";
 const encoder = new TextEncoder();
@@ -33,11 +31,7 @@ const CASES: Record<string, [Uint8Array | string, string, number, string]> = {
 
 describe("hostile request bodies", () => {
   test("each is a JSON error with its exact status and code, and none reaches a backend", async () => {
-    const dmr = await startDmr({ models: [{ tag: "docker.io/ai/smollm2:latest" }] });
-    later(() => dmr.stop());
-    const server = await startServer(dmrConfig([{ url: dmr.url, name: "dmr" }], { server: { request_limits: { max_body_size: "1MB" } } }));
-    later(() => server.stop());
-    await until(async () => (await (await fetch(`${server.url}/internal/status/endpoints`)).json()).routable_count === 1);
+    const { server, posts } = await dmrBehindProxy({ server: { request_limits: { max_body_size: "1MB" } } });
     for (const [name, [body, extra, status, code]] of Object.entries(CASES)) {
       const answer = await rawRequest(server.port, post(body, extra));
       expect({ name, status: answer.status, code: errorOf(answer)?.code }).toEqual({ name, status, code });
@@ -45,6 +39,6 @@ describe("hostile request bodies", () => {
     }
     const huge = await fetch(`${server.url}/olla/dmr/engines/v1/chat/completions`, { method: "POST", body: "x".repeat(2 * 1024 * 1024) });
     expect(huge.status).toBe(413);
-    expect(dmr.requests.filter((r) => r.method === "POST")).toHaveLength(0);
+    expect(posts()).toBe(0);
   });
 });

@@ -6,10 +6,9 @@
  * closes, and nothing reaches a backend.
  */
 import { describe, expect, test } from "bun:test";
-import { startDmr } from "../emulators/dmr.ts";
-import { dmrConfig, startServer, TEST_RUNTIME, until } from "../_server.ts";
+import { TEST_RUNTIME } from "../_server.ts";
 import { rawRequest } from "./_raw.ts";
-import { later } from "./_setup.ts";
+import { dmrBehindProxy } from "./_setup.ts";
 
 const BODY = '{"model":"ai/smollm2","messages":[]}';
 const HEAD = "POST /olla/dmr/engines/v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
@@ -35,27 +34,19 @@ const PROBES: Record<string, [string, number, number]> = {
 
 describe("framing and header probes", () => {
   test("each gets its exact answer, the connection closes, and no backend sees a request", async () => {
-    const dmr = await startDmr({ models: [{ tag: "docker.io/ai/smollm2:latest" }] });
-    later(() => dmr.stop());
-    const server = await startServer(dmrConfig([{ url: dmr.url, name: "dmr" }]));
-    later(() => server.stop());
-    await until(async () => (await (await fetch(`${server.url}/internal/status/endpoints`)).json()).routable_count === 1);
+    const { server, posts } = await dmrBehindProxy();
     for (const [name, [bytes, onBun, onDeno]] of Object.entries(PROBES)) {
       const answer = await rawRequest(server.port, bytes, { timeoutMs: 2000 });
       expect({ name, statuses: answer.statuses, closed: answer.closed }).toEqual({ name, statuses: [bun ? onBun : onDeno], closed: true });
     }
-    expect(dmr.requests.filter((r) => r.method === "POST")).toHaveLength(0);
+    expect(posts()).toBe(0);
     // Still serving.
     const ok = await fetch(`${server.url}/olla/dmr/engines/v1/chat/completions`, { method: "POST", body: BODY });
     expect(ok.status).toBe(200);
   });
 
   test("a request id that is unsafe to echo is replaced, never reflected", async () => {
-    const dmr = await startDmr({ models: [{ tag: "docker.io/ai/smollm2:latest" }] });
-    later(() => dmr.stop());
-    const server = await startServer(dmrConfig([{ url: dmr.url, name: "dmr" }]));
-    later(() => server.stop());
-    await until(async () => (await (await fetch(`${server.url}/internal/status/endpoints`)).json()).routable_count === 1);
+    const { server, dmr } = await dmrBehindProxy();
     const answer = await rawRequest(server.port, `${HEAD}Content-Length: ${BODY.length}\r\nX-Request-ID: <script>alert(1)</script>\r\nConnection: close\r\n\r\n${BODY}`);
     expect(answer.status).toBe(200);
     expect(answer.headers.get("x-olla-request-id")).toMatch(/^[0-9a-f-]{36}$/);

@@ -6,10 +6,9 @@
  * the work whose answers the client receives.
  */
 import { describe, expect, test } from "bun:test";
-import { startDmr } from "../emulators/dmr.ts";
-import { dmrConfig, startServer, TEST_RUNTIME, until } from "../_server.ts";
+import { TEST_RUNTIME } from "../_server.ts";
 import { rawExchange } from "./_raw.ts";
-import { later } from "./_setup.ts";
+import { dmrBehindProxy } from "./_setup.ts";
 
 const BODY = JSON.stringify({ model: "ai/smollm2", messages: [{ role: "user", content: "hi" }] });
 const post = (last: boolean) =>
@@ -18,16 +17,12 @@ const post = (last: boolean) =>
 
 describe("pipelined requests", () => {
   test("two POSTs in one write: every request the backend served was answered, none half-done", async () => {
-    const dmr = await startDmr({ models: [{ tag: "docker.io/ai/smollm2:latest" }], chunkDelayMs: 5 });
-    later(() => dmr.stop());
-    const server = await startServer(dmrConfig([{ url: dmr.url, name: "dmr" }]));
-    later(() => server.stop());
-    await until(async () => (await (await fetch(`${server.url}/internal/status/endpoints`)).json()).routable_count === 1);
+    const { server, posts } = await dmrBehindProxy({}, { dmr: { chunkDelayMs: 5 } });
     for (let round = 0; round < 3; round++) {
-      const before = dmr.requests.filter((r) => r.method === "POST").length;
+      const before = posts();
       const answer = await rawExchange(server.port, [post(false) + post(true)], { timeoutMs: 2000 });
       await Bun.sleep(100);
-      const served = dmr.requests.filter((r) => r.method === "POST").length - before;
+      const served = posts() - before;
       if (TEST_RUNTIME === "deno") expect(answer.statuses).toEqual([200, 200]);
       else expect(answer.closed).toBe(true);
       expect(served).toBe(answer.statuses.filter((s) => s === 200).length);

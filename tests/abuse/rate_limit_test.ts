@@ -4,18 +4,10 @@
  * proxies, and the health bucket.
  */
 import { describe, expect, test } from "bun:test";
-import { startDmr } from "../emulators/dmr.ts";
-import { dmrConfig, type ServerUnderTest, startServer, until } from "../_server.ts";
-import { later } from "./_setup.ts";
+import type { ServerUnderTest } from "../_server.ts";
+import { dmrBehindProxy } from "./_setup.ts";
 
-async function setup(extra: Record<string, any>): Promise<{ server: ServerUnderTest; posts: () => number }> {
-  const dmr = await startDmr({ models: [{ tag: "docker.io/ai/smollm2:latest" }], chunkDelayMs: 30 });
-  later(() => dmr.stop());
-  const server = await startServer(dmrConfig([{ url: dmr.url, name: "dmr" }], extra));
-  later(() => server.stop());
-  await until(async () => (await (await fetch(`${server.url}/internal/status/endpoints`)).json()).routable_count === 1);
-  return { server, posts: () => dmr.requests.filter((r) => r.method === "POST").length };
-}
+const setup = (extra: Record<string, any>) => dmrBehindProxy(extra, { dmr: { chunkDelayMs: 30 } });
 
 function chat(server: ServerUnderTest, headers: Record<string, string> = {}, stream = false): Promise<Response> {
   return fetch(`${server.url}/olla/dmr/engines/v1/chat/completions`, {

@@ -4,21 +4,15 @@
  * an HTTP/1.0 request without Host keeps its whole path.
  */
 import { describe, expect, test } from "bun:test";
-import { startDmr } from "../emulators/dmr.ts";
-import { dmrConfig, type ServerUnderTest, startServer, until } from "../_server.ts";
+import type { ServerUnderTest } from "../_server.ts";
 import { errorOf, rawPost, rawRequest } from "./_raw.ts";
-import { later } from "./_setup.ts";
+import { dmrBehindProxy } from "./_setup.ts";
 
 const CHAT = JSON.stringify({ model: "ai/smollm2", messages: [{ role: "user", content: "hi" }] });
 
 async function setup(): Promise<{ server: ServerUnderTest; inference: () => number }> {
-  const dmr = await startDmr({ models: [{ tag: "docker.io/ai/smollm2:latest" }] });
-  later(() => dmr.stop());
-  const server = await startServer(dmrConfig([{ url: dmr.url, name: "dmr" }]));
-  later(() => server.stop());
-  await until(async () => (await (await fetch(`${server.url}/internal/status/endpoints`)).json()).routable_count === 1);
-  const inference = () => dmr.requests.filter((r) => r.method === "POST").length;
-  return { server, inference };
+  const { server, posts } = await dmrBehindProxy();
+  return { server, inference: posts };
 }
 
 const NOT_CANONICAL = [

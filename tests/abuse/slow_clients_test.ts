@@ -6,24 +6,16 @@
  */
 import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
-import { startDmr } from "../emulators/dmr.ts";
-import { dmrConfig, type ServerUnderTest, startServer, TEST_RUNTIME, until } from "../_server.ts";
+import { TEST_RUNTIME, until } from "../_server.ts";
 import { errorOf, rawExchange } from "./_raw.ts";
-import { later } from "./_setup.ts";
+import { dmrBehindProxy, later } from "./_setup.ts";
 
 /** Whether the runtime can close a connection whose request body is unfinished. */
 const CLOSES_STALLED = TEST_RUNTIME !== "deno";
 const HEAD = (length: string) =>
   `POST /olla/dmr/engines/v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${length}\r\n`;
 
-async function setup(readTimeout: string): Promise<{ server: ServerUnderTest; posts: () => number }> {
-  const dmr = await startDmr({ models: [{ tag: "docker.io/ai/smollm2:latest" }] });
-  later(() => dmr.stop());
-  const server = await startServer(dmrConfig([{ url: dmr.url, name: "dmr" }], { server: { read_timeout: readTimeout } }));
-  later(() => server.stop());
-  await until(async () => (await (await fetch(`${server.url}/internal/status/endpoints`)).json()).routable_count === 1);
-  return { server, posts: () => dmr.requests.filter((r) => r.method === "POST").length };
-}
+const setup = (readTimeout: string) => dmrBehindProxy({ server: { read_timeout: readTimeout } });
 
 function openFds(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
