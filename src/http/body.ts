@@ -143,6 +143,10 @@ export function readModelField(body: Uint8Array): string {
     throw new ProxyError(400, "invalid_request", 'Request body must be a JSON object such as {"model":"ai/smollm2",...}');
   }
   const model = (parsed as { model?: unknown }).model;
+  if (typeof model === "string" && model.length > MAX_MODEL_LENGTH) {
+    // Every error naming the model would echo it back: refuse before anything does.
+    throw new ProxyError(400, "invalid_model", `The "model" value is longer than ${MAX_MODEL_LENGTH} characters: no model name is that long`);
+  }
   if (typeof model !== "string" || model.trim() === "") {
     throw new ProxyError(
       400,
@@ -152,6 +156,9 @@ export function readModelField(body: Uint8Array): string {
   }
   return model;
 }
+
+/** Longer model names are refused (the longest Hugging Face refs are far shorter). */
+export const MAX_MODEL_LENGTH = 512;
 
 /** Deeper JSON is refused: parsers that recurse (a backend's, possibly) can be crashed by it. */
 export const MAX_NESTING = 256;

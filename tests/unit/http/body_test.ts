@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { MAX_NESTING, readBodyWithin, readModelField } from "../../../src/http/body.ts";
+import { MAX_MODEL_LENGTH, MAX_NESTING, readBodyWithin, readModelField } from "../../../src/http/body.ts";
 import { ProxyError } from "../../../src/http/errors.ts";
 import { rejection } from "../_rejection.ts";
 
@@ -211,5 +211,20 @@ describe("nesting", () => {
     expect(readModelField(encoder.encode(fine))).toBe("m");
     const inString = `{"model":"m","x":"${"[".repeat(1000)}\\"{{{"}`;
     expect(readModelField(encoder.encode(inString))).toBe("m");
+  });
+});
+
+describe("model length", () => {
+  test("readModelField() refuses a model name longer than MAX_MODEL_LENGTH without echoing it", () => {
+    const long = "m".repeat(MAX_MODEL_LENGTH + 1);
+    let error: unknown;
+    try {
+      readModelField(encoder.encode(JSON.stringify({ model: long })));
+    } catch (e) {
+      error = e;
+    }
+    expect((error as { code: string }).code).toBe("invalid_model");
+    expect((error as Error).message).not.toContain(long);
+    expect(readModelField(encoder.encode(JSON.stringify({ model: "m".repeat(MAX_MODEL_LENGTH) })))).toHaveLength(MAX_MODEL_LENGTH);
   });
 });
