@@ -3,8 +3,13 @@
 #   docker build -t tureen .
 #   docker buildx build --platform linux/amd64,linux/arm64 -t tureen .   (cross-compiled, no emulation)
 
+# The two bases are build arguments only so that CI can build this file unchanged from local
+# stand-ins (scripts/image-test.sh), or from a registry mirror; a normal build leaves them alone.
+ARG BUN_IMAGE=oven/bun:1.4.5
+ARG RUNTIME_IMAGE=gcr.io/distroless/cc-debian12:nonroot
+
 # Build: compile one self-contained binary with Bun, for the target platform.
-FROM --platform=$BUILDPLATFORM oven/bun:1.4.5 AS build
+FROM --platform=$BUILDPLATFORM ${BUN_IMAGE} AS build
 ARG TARGETARCH
 WORKDIR /src
 COPY package.json package-lock.json ./
@@ -19,7 +24,7 @@ RUN case "${TARGETARCH:-amd64}" in \
  && bun build --compile --minify --bytecode --format=esm --target="$target" main.ts --outfile /out/tureen
 
 # Run: a distroless base with glibc, no shell, no package manager, non-root (uid 65532).
-FROM gcr.io/distroless/cc-debian12:nonroot
+FROM ${RUNTIME_IMAGE}
 COPY --from=build /out/tureen /usr/local/bin/tureen
 # The config is found as ./config.yaml from here: mount a directory holding it at /etc/tureen
 # (a directory, not the single file, so an edited file is seen by SIGHUP). With no file, Tureen

@@ -16,6 +16,7 @@ import { Preloader } from "./models/preload.ts";
 import { createHttpApp } from "./http/app.ts";
 import type { Logger } from "./log/logger.ts";
 import { DMR_PROFILE } from "./profiles/dmr.ts";
+import { ResponseAffinity } from "./routing/response_affinity.ts";
 import { Router } from "./routing/route.ts";
 import { deepEqual, planEndpoints, type ReloadSummary, settingsNeedingRestart } from "./reload.ts";
 import { KeyRing } from "./auth/key_ring.ts";
@@ -100,9 +101,30 @@ export async function startTureen(config: Config, options: StartOptions): Promis
   const keyRing = new KeyRing();
   await keyRing.replace(config.auth);
   const rateLimiter = new RateLimiter(config.server.rate_limits, clock);
+  // The config in force; reload() replaces it. Read by routes that follow reloadable settings.
+  let current = config;
+  const dmrRouting = {
+    endpoints,
+    router,
+    maxBodySize: config.server.request_limits.max_body_size,
+    forwarding: {
+      fetch: runtime.fetch,
+      fetchDecompresses: runtime.fetchDecompresses,
+      clock,
+      logger,
+      responseHeaderTimeoutMs: headerTimeoutMs,
+      readTimeoutMs: proxy.read_timeout,
+      retryStatuses: new Set(proxy.retry_on_status),
+      maxAttempts: proxy.max_attempts,
+      backendType: DMR_PROFILE.type,
+      slots,
+      passive,
+    },
+  };
   const app = createHttpApp({
     keyRing,
     rateLimiter,
+    bodyDeadline: { ms: config.server.read_timeout, clock },
     logger,
     clock,
     inFlight,
@@ -110,23 +132,24 @@ export async function startTureen(config: Config, options: StartOptions): Promis
     stats,
     runtime,
     status: { endpoints, stats, slots, config, clock },
-    dmr: {
-      endpoints,
-      router,
-      maxBodySize: config.server.request_limits.max_body_size,
-      bodyDeadline: { ms: config.server.read_timeout, clock },
-      forwarding: {
-        fetch: runtime.fetch,
-        fetchDecompresses: runtime.fetchDecompresses,
+    dmr: dmrRouting,
+    responses: {
+      ...dmrRouting,
+      affinity: new ResponseAffinity({
         clock,
-        logger,
-        responseHeaderTimeoutMs: headerTimeoutMs,
-        readTimeoutMs: proxy.read_timeout,
-        retryStatuses: new Set(proxy.retry_on_status),
-        maxAttempts: proxy.max_attempts,
-        backendType: DMR_PROFILE.type,
-        slots,
-        passive,
+        maxEntries: config.responses.affinity_max_entries,
+        ttlMs: config.responses.affinity_ttl,
+      }),
+    },
+    anthropic: {
+      ...dmrRouting,
+      clock,
+      modelMap: () => current.anthropic.model_map,
+      pingIntervalMs: config.anthropic.ping_interval,
+      translator: {
+        enabled: config.translators.anthropic.enabled,
+        passthrough: config.translators.anthropic.passthrough_enabled,
+        maxMessageSize: config.translators.anthropic.max_message_size,
       },
     },
   });
@@ -145,7 +168,6 @@ export async function startTureen(config: Config, options: StartOptions): Promis
     health.stop();
     throw error;
   }
-  let current = config;
   return {
     server,
     endpoints,

@@ -8,9 +8,9 @@
  *   objects, probed at once. The shared endpoint array is changed in place, in one step, so
  *   the router, health loop and status routes see the new list on their next read; a
  *   removed endpoint's in-flight requests and streams hold their own reference and finish.
- * - `logging.level` and `logging.format`: applied at once; `server.shutdown_timeout`: read
- *   when the stop signal arrives; `auth` (inbound keys) and `server.rate_limits`: applied to
- *   the next request.
+ * - `logging.level` and `logging.format`: applied at once; `anthropic.model_map`: read per
+ *   request; `server.shutdown_timeout`: read when the stop signal arrives; `auth` (inbound
+ *   keys) and `server.rate_limits`: applied to the next request.
  * - Everything else (listen address, proxy timeouts, balancer, queue, breaker, limits, ...):
  *   named in a "needs restart" warning and ignored until the next start.
  */
@@ -68,6 +68,8 @@ const RELOADABLE = new Set([
   "discovery.static.endpoints",
   "logging.level",
   "logging.format",
+  // Read per request.
+  "anthropic.model_map",
   // Read when the stop signal arrives.
   "server.shutdown_timeout",
   // Inbound keys and rate limits are swapped in place (src/auth/key_ring.ts, src/limits/).

@@ -32,6 +32,8 @@ export const DURATION_PATHS: readonly string[] = [
   "discovery.model_discovery.interval",
   "discovery.model_discovery.timeout",
   "discovery.model_discovery.retry_backoff",
+  "anthropic.ping_interval",
+  "responses.affinity_ttl",
 ];
 
 export interface RenderOptions {
@@ -88,6 +90,7 @@ function renderEndpoint(endpoint: EndpointConfig, mask: boolean): Record<string,
     // Auth is resolved into headers (Authorization or the api_key header), so it shows here.
     headers: Object.fromEntries(endpoint.headers.map(([name, value]) => [name, mask ? MASK : value])),
     preserve_path: endpoint.preservePath,
+    anthropic_support: endpoint.anthropicSupport,
   };
   if (endpoint.maxConcurrentRequests !== null) out.max_concurrent_requests = endpoint.maxConcurrentRequests;
   return out;

@@ -23,6 +23,9 @@ export const ENV_OVERRIDES: ReadonlyArray<readonly [string, readonly string[], "
   ["OLLA_PROXY_READ_TIMEOUT", ["proxy", "read_timeout"], "string"],
   ["OLLA_LOGGING_LEVEL", ["logging", "level"], "string"],
   ["OLLA_LOGGING_FORMAT", ["logging", "format"], "string"],
+  ["OLLA_TRANSLATORS_ANTHROPIC_ENABLED", ["translators", "anthropic", "enabled"], "boolean"],
+  ["OLLA_TRANSLATORS_ANTHROPIC_PASSTHROUGH_ENABLED", ["translators", "anthropic", "passthrough_enabled"], "boolean"],
+  ["OLLA_TRANSLATORS_ANTHROPIC_MAX_MESSAGE_SIZE", ["translators", "anthropic", "max_message_size"], "string"],
 ];
 
 /**

@@ -25,6 +25,8 @@ export interface EndpointConfig {
   readonly preservePath: boolean;
   /** Requests allowed at once; more wait in the queue. null means no cap. */
   readonly maxConcurrentRequests: number | null;
+  /** Serves Anthropic Messages natively; false means /olla/anthropic/ translates for it. */
+  readonly anthropicSupport: boolean;
 }
 
 export type Config = Readonly<Omit<RawConfig, "endpoints" | "auth">> & {
@@ -182,6 +184,7 @@ export function validateConfig(
       headers,
       preservePath: input.preserve_path,
       maxConcurrentRequests: input.max_concurrent_requests ?? null,
+      anthropicSupport: input.anthropic_support ?? true,
     });
   }
   const auth = resolveInboundAuth(parsed.auth, options, problems, warnings);
@@ -189,8 +192,11 @@ export function validateConfig(
   if (endpoints.length === 0) {
     warnings.push("no docker-model-runner endpoint is configured: every inference request will get 503");
   }
-  for (const key of ["model_registry", "model_aliases", "translators", "engineering", "dashboard"] as const) {
+  for (const key of ["model_registry", "model_aliases", "engineering", "dashboard"] as const) {
     if (parsed[key] !== undefined) warnings.push(`${key}: accepted for Olla compatibility but not used by Tureen yet`);
+  }
+  if (parsed.translators.anthropic.inspector !== undefined) {
+    warnings.push("translators.anthropic.inspector: accepted for Olla compatibility but not used by Tureen yet");
   }
   const inert = NOT_ENFORCED.filter((path) => isSet(raw, path));
   if (inert.length > 0) {

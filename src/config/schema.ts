@@ -69,6 +69,11 @@ export const endpointSchema = z.strictObject({
   model_filter: z
     .strictObject({ include: z.array(z.string()).default([]), exclude: z.array(z.string()).default([]) })
     .optional(),
+  /**
+   * Whether the backend serves Anthropic Messages itself (DMR: /anthropic/v1/messages); when
+   * false, /olla/anthropic/ translates to chat completions for it (default: true for DMR).
+   */
+  anthropic_support: z.boolean().optional(),
 });
 
 /** A block Olla has that Tureen accepts but does not act on yet; it is logged at start. */
@@ -253,6 +258,40 @@ const modelsSchema = z.strictObject({
   preload: z.array(preloadEntry).default([]),
 });
 
+const anthropicSchema = z.strictObject({
+  /**
+   * Client model names → local models, for clients with fixed names (Claude Code's main and
+   * background models). Keys are exact names or globs with `*`; exact names win, then the
+   * first glob that matches, in file order. Unmapped `claude-*` names get a 404.
+   */
+  model_map: z.record(z.string().trim().min(1), z.string().trim().min(1)).default({}),
+  /** Silence after which a translated stream sends a `ping` event (default 15s). */
+  ping_interval: duration("15s"),
+});
+
+const translatorsSchema = z.strictObject({
+  /** Olla's Anthropic translator block, for the /olla/anthropic/ routes. */
+  anthropic: z
+    .strictObject({
+      /** Serve /olla/anthropic/ (default true, as in Olla). */
+      enabled: z.boolean().default(true),
+      /** Pass requests to endpoints that speak Anthropic (default true); false translates every request. */
+      passthrough_enabled: z.boolean().default(true),
+      /** Largest Anthropic request body (default 10MiB, as in Olla; over it is a 413). */
+      max_message_size: byteSize("10MiB"),
+      /** Olla's debug inspector; accepted, not used. */
+      inspector: acceptedOllaBlock,
+    })
+    .prefault({}),
+});
+
+const responsesSchema = z.strictObject({
+  /** Responses API ids whose endpoint is remembered, at most (default 10000; least recently used go first). */
+  affinity_max_entries: z.number().int().min(1).default(10_000),
+  /** How long an unused response id is remembered (default 24h). */
+  affinity_ttl: duration("24h"),
+});
+
 export const configSchema = z.strictObject({
   server: serverSchema.prefault({}),
   proxy: proxySchema.prefault({}),
@@ -262,9 +301,13 @@ export const configSchema = z.strictObject({
   logging: loggingSchema.prefault({}),
   models: modelsSchema.prefault({}),
   auth: inboundAuthSchema.prefault({}),
+  /** Anthropic Messages routes (/olla/anthropic/). */
+  anthropic: anthropicSchema.prefault({}),
+  /** OpenAI Responses API routes. */
+  responses: responsesSchema.prefault({}),
   model_registry: acceptedOllaBlock,
   model_aliases: acceptedOllaBlock,
-  translators: acceptedOllaBlock,
+  translators: translatorsSchema.prefault({}),
   engineering: acceptedOllaBlock,
   dashboard: acceptedOllaBlock,
 });

@@ -9,12 +9,16 @@ import { internalAccess, requireKey } from "../auth/require_key.ts";
 import type { KeyRing } from "../auth/key_ring.ts";
 import type { RateLimiter } from "../limits/rate_limit.ts";
 import { accessLog } from "./access_log.ts";
+import { type AnthropicRoutesOptions, mountAnthropicRoutes } from "./anthropic_routes.ts";
+import type { BodyDeadline } from "./body.ts";
 import { canonicalTarget } from "./canonical_target.ts";
 import { corsFor } from "./cors.ts";
 import type { AppEnv } from "./context.ts";
 import { dmrRoutes, type DmrRoutesOptions } from "./dmr_routes.ts";
 import { ProxyError } from "./errors.ts";
 import { mountInternalRoutes } from "./internal_routes.ts";
+import { mountRerankRoutes } from "./rerank_routes.ts";
+import { mountResponsesRoutes, type ResponsesRoutesOptions } from "./responses_routes.ts";
 import { mountStatusRoutes, type StatusRoutesOptions } from "./status_routes.ts";
 import type { Stats } from "../metrics/stats.ts";
 
@@ -26,9 +30,13 @@ export interface HttpAppOptions {
   readonly status: StatusRoutesOptions;
   readonly runtime: { name: string; version: string };
   readonly dmr: DmrRoutesOptions;
+  readonly anthropic: AnthropicRoutesOptions;
+  readonly responses: ResponsesRoutesOptions;
   /** Inbound keys and the /internal policy in force. */
   readonly keyRing: KeyRing;
   readonly rateLimiter: RateLimiter;
+  /** server.read_timeout, for every route that reads a request body. */
+  readonly bodyDeadline: BodyDeadline;
   /** Counts unfinished requests for graceful shutdown (src/in_flight.ts). */
   readonly inFlight?: { begin(): () => void };
 }
@@ -52,15 +60,22 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
   app.use("/olla/*", options.rateLimiter.proxied());
   app.use("/olla/*", requireKey(options.keyRing));
   app.use("/olla/*", options.rateLimiter.perKey());
+  app.use("/olla/*", async (c, next) => {
+    c.set("bodyDeadline", options.bodyDeadline);
+    await next();
+  });
   mountInternalRoutes(app, options.runtime);
   mountStatusRoutes(app, options.status);
+  mountAnthropicRoutes(app, options.anthropic);
+  mountResponsesRoutes(app, options.responses);
+  mountRerankRoutes(app, options.dmr);
   app.all("/olla/dmr/*", dmrRoutes(options.dmr));
   app.notFound((c) =>
     new ProxyError(
       404,
       "route_not_found",
       `${c.req.method} ${c.req.path} is not a Tureen route: inference lives under /olla/dmr/engines/v1/, ` +
-        "health at /internal/health",
+        "Anthropic Messages under /olla/anthropic/v1/, health at /internal/health",
     ).toResponse()
   );
   app.onError((error, c) => {

@@ -13,21 +13,27 @@ export interface BodyDeadline {
   readonly clock: Clock;
 }
 
-function tooLarge(limit: number): ProxyError {
+function tooLarge(limit: number, setting: string): ProxyError {
   return new ProxyError(
     413,
     "request_too_large",
-    `Request body is larger than the ${formatBytes(limit)} limit: send a smaller body or raise server.request_limits.max_body_size`,
+    `Request body is larger than the ${formatBytes(limit)} limit: send a smaller body or raise ${setting}`,
   );
 }
 
 /**
  * @param request the client's request
  * @param limit largest accepted body in bytes
+ * @param setting the config key that sets `limit`, named in the 413
  * @param deadline when given, a body not complete within `ms` is a 408 and the connection closes
  * @throws {ProxyError} 413 over the limit, 408 past the deadline, 415 when compressed, 400 when the body cannot be read
  */
-export function readBodyWithin(request: Request, limit: number, deadline?: BodyDeadline): Promise<Uint8Array<ArrayBuffer>> {
+export function readBodyWithin(
+  request: Request,
+  limit: number,
+  setting = "server.request_limits.max_body_size",
+  deadline?: BodyDeadline,
+): Promise<Uint8Array<ArrayBuffer>> {
   const encoding = request.headers.get("content-encoding");
   if (encoding !== null && encoding.trim().toLowerCase() !== "identity") {
     // Backends read JSON as sent; a compressed body would reach them as garbage.
@@ -37,7 +43,7 @@ export function readBodyWithin(request: Request, limit: number, deadline?: BodyD
       `Request bodies must not be compressed (Content-Encoding: ${JSON.stringify(encoding).slice(1, -1).slice(0, 40)}): send plain JSON`,
     ));
   }
-  if (!deadline || deadline.ms <= 0) return readBody(request, limit);
+  if (!deadline || deadline.ms <= 0) return readBody(request, limit, setting);
   const { clock, ms } = deadline;
   let timer: unknown;
   const expired = new Promise<never>((_, reject) => {
@@ -52,17 +58,17 @@ export function readBodyWithin(request: Request, limit: number, deadline?: BodyD
       ));
     }, ms);
   });
-  return Promise.race([readBody(request, limit), expired]).finally(() => clock.clearTimeout(timer));
+  return Promise.race([readBody(request, limit, setting), expired]).finally(() => clock.clearTimeout(timer));
 }
 
-async function readBody(request: Request, limit: number): Promise<Uint8Array<ArrayBuffer>> {
+async function readBody(request: Request, limit: number, setting: string): Promise<Uint8Array<ArrayBuffer>> {
   const declared = request.headers.get("content-length");
   if (declared !== null) {
     const length = /^\d+$/.test(declared) ? Number(declared) : NaN;
     if (!Number.isSafeInteger(length)) {
       throw new ProxyError(400, "invalid_content_length", `Content-Length must be a byte count: current value is "${declared}"`);
     }
-    if (length > limit) throw tooLarge(limit);
+    if (length > limit) throw tooLarge(limit, setting);
     // A declared length within the limit is read by the runtime in one native call (the
     // runtime enforces the length), about twice as fast under load as reading chunk by chunk.
     try {
@@ -82,7 +88,7 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array<Arr
       total += value.byteLength;
       if (total > limit) {
         await reader.cancel().catch(() => {});
-        throw tooLarge(limit);
+        throw tooLarge(limit, setting);
       }
       chunks.push(value);
     }

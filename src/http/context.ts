@@ -4,6 +4,7 @@
  */
 import type { Hono } from "hono";
 import type { InboundKey } from "../auth/keys_config.ts";
+import type { BodyDeadline } from "./body.ts";
 import type { ClientAddress } from "../limits/client_address.ts";
 import type { ConnInfo } from "../runtime/contract.ts";
 
@@ -34,6 +35,8 @@ export type AppEnv = {
     apiKey?: InboundKey;
     /** Set on proxied routes by the rate limiter. */
     client?: ClientAddress;
+    /** server.read_timeout for the request body, set on proxied routes. */
+    bodyDeadline?: BodyDeadline;
   };
 };
 export type App = Hono<AppEnv>;

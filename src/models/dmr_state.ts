@@ -8,8 +8,8 @@
  */
 import { normaliseModelRef } from "./dmr_names.ts";
 
-/** A DMR runner mode: chat and completions share one, embeddings run a separate process. */
-export type DmrMode = "completion" | "embedding";
+/** A DMR runner mode: chat, completions and Anthropic messages share one; embeddings and reranking each run a separate process. */
+export type DmrMode = "completion" | "embedding" | "reranking";
 
 export type ModelFormat = "gguf" | "safetensors" | "other";
 

@@ -33,6 +33,8 @@ export interface ForwardSettings {
 
 export interface ForwardRequest {
   readonly requestId: string;
+  /** POST unless said (the Responses API reads and deletes stored responses with GET and DELETE). */
+  readonly method?: "GET" | "POST" | "DELETE";
   readonly path: string;
   readonly search: string;
   readonly body: Uint8Array<ArrayBuffer>;
@@ -159,7 +161,7 @@ async function tryEndpoint(request: ForwardRequest, endpoint: Endpoint, settings
   }, settings.responseHeaderTimeoutMs);
   try {
     const response = await settings.fetch(upstreamUrl(endpoint, request), {
-      method: "POST",
+      method: request.method ?? "POST",
       headers: buildUpstreamHeaders(request.headers, {
         requestId: request.requestId,
         clientIp: request.clientIp,
@@ -167,7 +169,7 @@ async function tryEndpoint(request: ForwardRequest, endpoint: Endpoint, settings
         host: request.headers.get("host"),
         endpointHeaders: endpoint.config.headers,
       }),
-      body: request.body,
+      body: request.method === "GET" || request.method === "DELETE" ? undefined : request.body,
       signal: controller.signal,
       redirect: "manual",
     });

@@ -4,6 +4,7 @@
  * Short health intervals keep "endpoint unhealthy" and Retry-After waits near a second.
  */
 import { type DmrEmulator, startDmr } from "../emulators/dmr.ts";
+import { type DmrApisEmulator, startDmrApis } from "../emulators/dmr_apis.ts";
 import { dmrConfig, type ServerUnderTest, startServer } from "../_server.ts";
 
 export const CHAT_MODEL = "ai/smollm2";
@@ -58,4 +59,49 @@ export function lastBody(dmr: DmrEmulator, suffix: string): Record<string, any> 
   const hit = dmr.requests.findLast((r) => r.method === "POST" && r.path.endsWith(suffix));
   if (!hit) throw new Error(`the emulator saw no POST ending with ${suffix}`);
   return JSON.parse(new TextDecoder().decode(hit.body));
+}
+
+/** The rejection of `promise` (any error, as the client library raised it), failing the test if it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected the call to fail, but it succeeded");
+}
+
+export interface AnthropicStack {
+  /** Speaks Anthropic natively, holds ai/smollm2. */
+  native: DmrApisEmulator;
+  /** Speaks only chat completions (anthropic_support: false), holds ai/qwen3. */
+  chatOnly: DmrApisEmulator;
+  server: ServerUnderTest;
+  stop(): Promise<void>;
+}
+
+/** Two DMR-like backends, one per Anthropic leg (passthrough, translation), behind Tureen with `anthropic` config. */
+export async function startAnthropicStack(anthropic: Record<string, unknown>): Promise<AnthropicStack> {
+  const native = await startDmrApis({ models: [{ tag: "docker.io/ai/smollm2:latest" }] });
+  const chatOnly = await startDmrApis({ anthropic: false, models: [{ tag: "docker.io/ai/qwen3:latest" }] });
+  const stop = async () => {
+    await server?.stop();
+    await native.stop();
+    await chatOnly.stop();
+  };
+  let server: ServerUnderTest | undefined;
+  try {
+    server = await startServer(
+      dmrConfig([
+        { url: native.url, name: "native", check_interval: "250ms", check_timeout: "200ms" },
+        { url: chatOnly.url, name: "chat-only", anthropic_support: false, check_interval: "250ms", check_timeout: "200ms" },
+      ], { logging: { level: "info" }, anthropic }),
+    );
+    await server.waitForLog((l) => l.msg === "endpoint healthy" && l.endpoint === "native");
+    await server.waitForLog((l) => l.msg === "endpoint healthy" && l.endpoint === "chat-only");
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { native, chatOnly, server, stop };
 }

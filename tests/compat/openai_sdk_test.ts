@@ -11,6 +11,7 @@ import {
   EMBEDDING_DIMENSIONS,
   EMBEDDING_MODEL,
   lastBody,
+  rejection,
   SETUP_TIMEOUT_MS,
   startStack,
   TEXT,
@@ -28,16 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-/** The rejection of `promise`, failing the test if it resolves. */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the call to fail, but it succeeded");
-}
 
 describe("openai SDK: success paths", () => {
   test("models.list() returns the DMR models in short form", async () => {

@@ -78,7 +78,8 @@ describe("Vercel AI SDK: text", () => {
     const result = await generateText({ model: tureen.completionModel(CHAT_MODEL), prompt: "Docker Model Runner is", maxRetries: 0 });
     expect(result.text).toBe(TEXT);
     expectCountedUsage(result.usage);
-    expect(stack.dmr.requests.at(-1)!.path).toBe("/engines/v1/completions");
+    // The last POST: a health probe (GET) may land after it.
+    expect(stack.dmr.requests.findLast((r) => r.method === "POST")!.path).toBe("/engines/v1/completions");
   });
 });
 

@@ -22,6 +22,7 @@ export function endpointConfig(name: string, overrides: Partial<EndpointConfig> 
     headers: [],
     preservePath: false,
     maxConcurrentRequests: null,
+    anthropicSupport: true,
     ...overrides,
   };
 }

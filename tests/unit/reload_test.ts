@@ -62,6 +62,11 @@ endpoints: [{ url: "http://b:12434", name: b }]
     ]);
   });
 
+  test("anthropic.model_map reloads; the ping interval and Responses bounds need a restart", () => {
+    const after = load(`${base}anthropic: { model_map: { "claude-*": ai/qwen3 }, ping_interval: 5s }\nresponses: { affinity_ttl: 1h }\n`);
+    expect(settingsNeedingRestart(load(base), after)).toEqual(["anthropic.ping_interval", "responses.affinity_ttl"]);
+  });
+
   test("the same file needs nothing", () => {
     expect(settingsNeedingRestart(load(base), load(base))).toEqual([]);
   });

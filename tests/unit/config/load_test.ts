@@ -369,12 +369,31 @@ describe("loadConfig() values", () => {
     expect(yamlError(ONE_ENDPOINT("    type: tgi\n")).problems[0]).toStartWith("endpoints[0].type");
   });
 
-  test("loadConfig() accepts Olla-only blocks (translators:) with a warning; server.rate_limits is enforced, so no warning", () => {
-    const config = loadYaml(`${ONE_ENDPOINT()}translators:\n  anthropic:\n    enabled: true\nserver:\n  rate_limits:\n    burst_size: 50\n`);
+  test("loadConfig() accepts Olla-only blocks (translators.anthropic.inspector) with a warning; server.rate_limits is enforced, so none", () => {
+    const config = loadYaml(
+      `${ONE_ENDPOINT()}translators:
+  anthropic:
+    enabled: true
+    inspector: { enabled: false }
+server:
+  rate_limits:
+    burst_size: 50
+`,
+    );
     expect(config.endpoints).toHaveLength(1);
-    expect(config.warnings).toEqual(["translators: accepted for Olla compatibility but not used by Tureen yet"]);
+    expect(config.warnings).toEqual(["translators.anthropic.inspector: accepted for Olla compatibility but not used by Tureen yet"]);
     expect(config.server.rate_limits.burst_size).toBe(50);
     expect(config.server.rate_limits.per_ip_requests_per_minute).toBe(0);
+  });
+
+  test("loadConfig() reads Olla's translators.anthropic block, defaults as in Olla, and its OLLA_* variables", () => {
+    expect(loadYaml(ONE_ENDPOINT()).translators.anthropic).toEqual({ enabled: true, passthrough_enabled: true, max_message_size: 10 * 1024 * 1024 });
+    const config = loadConfig({
+      env: (name) => ({ OLLA_TRANSLATORS_ANTHROPIC_PASSTHROUGH_ENABLED: "false", OLLA_TRANSLATORS_ANTHROPIC_MAX_MESSAGE_SIZE: "1MB" })[name],
+      readTextFile: (path) => (path === "config.yaml" ? ONE_ENDPOINT() : undefined),
+    });
+    expect(config.translators.anthropic).toMatchObject({ passthrough_enabled: false, max_message_size: 1024 * 1024 });
+    expect(yamlError(`${ONE_ENDPOINT()}translators:\n  anthropic:\n    passthru: true\n`).problems[0]).toStartWith("translators.anthropic");
   });
 
   test("loadConfig() validates server.cors and refuses credentials with any origin", () => {
