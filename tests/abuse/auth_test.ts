@@ -92,4 +92,22 @@ describe("inbound API keys", () => {
     await until(async () => (await chat(server, { "x-api-key": CAROL })).status === 200);
     expect((await chat(server, { "x-api-key": BOB })).status).toBe(401);
   });
+
+  test("keys and model lists guard every proxied route: Responses and Anthropic Messages too", async () => {
+    const { server, dmr } = await setup(KEYS);
+    const post = (path: string, headers: Record<string, string>, body: unknown) =>
+      fetch(`${server.url}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+    const responses = "/olla/dmr/engines/v1/responses";
+    const messages = "/olla/anthropic/v1/messages";
+    const anthropicBody = (model: string) => ({ model, max_tokens: 8, messages: [{ role: "user", content: "hi" }] });
+    expect((await post(responses, {}, { model: "ai/smollm2", input: "hi" })).status).toBe(401);
+    expect((await post(messages, {}, anthropicBody("ai/smollm2"))).status).toBe(401);
+    expect((await post(responses, { "x-api-key": ALICE }, { model: "ai/qwen3", input: "hi" })).status).toBe(403);
+    expect((await post(messages, { "x-api-key": ALICE }, anthropicBody("ai/qwen3"))).status).toBe(403);
+    expect(dmr.requests.filter((r) => r.method === "POST")).toHaveLength(0);
+    // The allowed model goes through (whatever the emulator answers to /responses).
+    const allowed = await post(responses, { "x-api-key": ALICE }, { model: "ai/smollm2", input: "hi" });
+    expect([401, 403]).not.toContain(allowed.status);
+    expect(dmr.requests.filter((r) => r.method === "POST")).toHaveLength(1);
+  });
 });
