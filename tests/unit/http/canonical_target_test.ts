@@ -6,10 +6,12 @@ import { ProxyError } from "../../../src/http/errors.ts";
 
 describe("canonicalTarget()", () => {
   test("isCanonicalPath() refuses what a parser would change or could read two ways", () => {
-    for (const path of ["/a/../b", "/a/%2e%2e/b", "/a/%2E/b", "/a%2fb", "/a%5Cb", "/a\\b", "/a//b", "/a/./b", "/a/."]) {
+    for (const path of ["/a/../b", "/a/%2e%2e/b", "/a/%2E/b", "/a%5Cb", "/a\\b", "/a//b", "/a/./b", "/a/."]) {
       expect({ path, ok: isCanonicalPath(path) }).toEqual({ path, ok: false });
     }
     expect(isCanonicalPath("/olla/dmr/engines/v1/chat/completions")).toBe(true);
+    // How SDKs send a model id with a slash; routes match exact paths, so it is never a separator.
+    expect(isCanonicalPath("/olla/anthropic/v1/models/ai%2Fsmollm2")).toBe(true);
     expect(isCanonicalPath("/a/b.c/..d")).toBe(false);
   });
 
