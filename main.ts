@@ -37,7 +37,12 @@ if (command.kind === "healthcheck" && command.url !== undefined) {
   await healthcheckAndExit(command.url);
 }
 
-const load = () => loadConfig({ path: command.configPath, env: runtime.env, readTextFile: runtime.readTextFile });
+const load = () => loadConfig({
+  path: command.configPath,
+  env: runtime.env,
+  readTextFile: runtime.readTextFile,
+  listDir: runtime.listDir,
+});
 const config = readConfigOrExit();
 function readConfigOrExit(): Config {
   try {

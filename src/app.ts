@@ -4,18 +4,19 @@
  * server, and stops them again.
  */
 import { type Clock, systemClock } from "./clock.ts";
-import { MAX_DURATION_MS } from "./config/fields.ts";
 import type { Config, EndpointConfig } from "./config/load.ts";
+import { deriveSettings } from "./config/settings.ts";
 import { Endpoint } from "./endpoints/endpoint.ts";
 import { Slots } from "./endpoints/slots.ts";
 import { HealthChecker } from "./health/checker.ts";
 import { InFlight } from "./in_flight.ts";
 import { PassiveHealth } from "./health/passive.ts";
 import { Stats } from "./metrics/stats.ts";
+import { ModelDiscovery } from "./models/discovery.ts";
 import { Preloader } from "./models/preload.ts";
 import { createHttpApp } from "./http/app.ts";
 import type { Logger } from "./log/logger.ts";
-import { DMR_PROFILE } from "./profiles/dmr.ts";
+import { BUILT_IN_PROFILES, ProfileRegistry } from "./profiles/registry.ts";
 import { ResponseAffinity } from "./routing/response_affinity.ts";
 import { Router } from "./routing/route.ts";
 import { deepEqual, planEndpoints, type ReloadSummary, settingsNeedingRestart } from "./reload.ts";
@@ -59,64 +60,57 @@ export interface StartOptions {
 export async function startTureen(config: Config, options: StartOptions): Promise<Tureen> {
   const { runtime, logger } = options;
   const clock = options.clock ?? systemClock;
-  const { proxy } = config;
-  const breaker = {
-    failureThreshold: proxy.circuit_breaker.failure_threshold,
-    cooldownMs: proxy.circuit_breaker.cooldown,
-    maxCooldownMs: proxy.circuit_breaker.max_cooldown,
-  };
-  const makeEndpoint = (c: EndpointConfig) => new Endpoint(c, breaker, clock);
+  const settings = deriveSettings(config);
+  const profiles = new ProfileRegistry([...BUILT_IN_PROFILES, ...config.profiles]);
+  // Type resolution follows the profiles of the config in force; new route prefixes need a restart.
+  let registry = profiles;
+  const makeEndpoint = (c: EndpointConfig) => new Endpoint(c, registry.forType(c.type), settings.breaker, clock);
   const endpoints = config.endpoints.map(makeEndpoint);
   const inFlight = new InFlight();
-  const slots = new Slots({ clock, maxQueue: proxy.queue.max_size, timeoutMs: proxy.queue.timeout });
+  const slots = new Slots({ clock, ...settings.queue });
   const stats = new Stats(clock.now());
-  // 0 means no limit: the longest a timer can wait (config rejects anything longer).
-  const headerTimeoutMs = proxy.response_header_timeout || MAX_DURATION_MS;
   const preloader = new Preloader({
-    entries: config.models.preload.map((entry) =>
-      typeof entry === "string" ? { name: entry, mode: "completion" as const } : entry
-    ),
+    entries: settings.preload,
     fetch: runtime.fetch,
     logger,
-    timeoutMs: headerTimeoutMs,
+    timeoutMs: settings.headerTimeoutMs,
   });
+  const discovery = new ModelDiscovery({ endpoints, fetch: runtime.fetch, clock, logger, ...settings.discovery });
   const health = new HealthChecker({
     endpoints,
     fetch: runtime.fetch,
     clock,
     logger,
-    discoveryEnabled: config.discovery.model_discovery.enabled,
-    discoveryIntervalMs: config.discovery.model_discovery.interval,
-    discoveryTimeoutMs: config.discovery.model_discovery.timeout,
+    discovery,
     onStatusChange: () => slots.drain(),
     onRecovered: (endpoint) => void preloader.warm(endpoint),
   });
   const passive = new PassiveHealth({ logger, markOffline: (endpoint, reason) => health.markOffline(endpoint, reason) });
   const router = new Router({
     endpoints,
-    balancer: proxy.load_balancer,
+    balancer: config.proxy.load_balancer,
     clock,
-    refreshModels: () => health.refreshModels(),
+    refreshModels: () => discovery.refreshModels(),
   });
   const keyRing = new KeyRing();
   await keyRing.replace(config.auth);
   const rateLimiter = new RateLimiter(config.server.rate_limits, clock);
   // The config in force; reload() replaces it. Read by routes that follow reloadable settings.
   let current = config;
-  const dmrRouting = {
+  const proxying = {
     endpoints,
     router,
-    maxBodySize: config.server.request_limits.max_body_size,
+    maxBodySize: settings.maxBodySize,
+    aliases: settings.aliases,
     forwarding: {
       fetch: runtime.fetch,
       fetchDecompresses: runtime.fetchDecompresses,
       clock,
       logger,
-      responseHeaderTimeoutMs: headerTimeoutMs,
-      readTimeoutMs: proxy.read_timeout,
-      retryStatuses: new Set(proxy.retry_on_status),
-      maxAttempts: proxy.max_attempts,
-      backendType: DMR_PROFILE.type,
+      responseHeaderTimeoutMs: settings.headerTimeoutMs,
+      readTimeoutMs: settings.readTimeoutMs,
+      retryStatuses: settings.retryStatuses,
+      maxAttempts: settings.maxAttempts,
       slots,
       passive,
     },
@@ -132,9 +126,10 @@ export async function startTureen(config: Config, options: StartOptions): Promis
     stats,
     runtime,
     status: { endpoints, stats, slots, config, clock },
-    dmr: dmrRouting,
+    profiles,
+    proxy: proxying,
     responses: {
-      ...dmrRouting,
+      ...proxying,
       affinity: new ResponseAffinity({
         clock,
         maxEntries: config.responses.affinity_max_entries,
@@ -142,7 +137,7 @@ export async function startTureen(config: Config, options: StartOptions): Promis
       }),
     },
     anthropic: {
-      ...dmrRouting,
+      ...proxying,
       clock,
       modelMap: () => current.anthropic.model_map,
       pingIntervalMs: config.anthropic.ping_interval,
@@ -207,6 +202,7 @@ export async function startTureen(config: Config, options: StartOptions): Promis
       return { cut, waitedMs: clock.now() - startedAt };
     },
     reload(next) {
+      registry = new ProfileRegistry([...BUILT_IN_PROFILES, ...next.profiles]);
       const plan = planEndpoints(endpoints, next.endpoints);
       const nextList = plan.next.map((item) => ("keep" in item ? item.keep : makeEndpoint(item.build)));
       const fresh = nextList.filter((e) => !endpoints.includes(e));

@@ -87,6 +87,11 @@ export function settingsNeedingRestart(before: Config, after: Config): string[] 
   const paths: string[] = [];
   const walk = (a: unknown, b: unknown, path: string) => {
     if (RELOADABLE.has(path)) return;
+    if (path === "profiles") {
+      // Profiles hold functions and maps: compare what a file can say, not object identity.
+      if (profileSignature(before.profiles) !== profileSignature(after.profiles)) paths.push(path);
+      return;
+    }
     if (isPlainObject(a) && isPlainObject(b)) {
       for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
         walk(a[key], b[key], path ? `${path}.${key}` : key);
@@ -97,6 +102,20 @@ export function settingsNeedingRestart(before: Config, after: Config): string[] 
   };
   walk(before, after, "");
   return paths;
+}
+
+function profileSignature(profiles: Config["profiles"]): string {
+  return JSON.stringify(profiles.map((p) => [
+    p.type,
+    p.label,
+    p.prefixes,
+    p.defaultPort,
+    p.openaiCompatible,
+    p.healthPath,
+    p.modelsPath,
+    [...p.proxied.keys()],
+    p.nativeApis,
+  ]));
 }
 
 /** Structural equality for plain config data (objects, arrays, primitives). */

@@ -2,9 +2,9 @@
  * Start the real Tureen server as a child process on an ephemeral port, under the runtime
  * named by TUREEN_TEST_RUNTIME: "bun" (default), "deno", or "binary" (dist/tureen).
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { stringify } from "yaml";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -27,6 +27,8 @@ export interface ServerUnderTest {
 export interface StartServerOptions {
   env?: Record<string, string>;
   args?: string[];
+  /** Extra files beside the config file, by relative path (e.g. profiles/x.yaml). */
+  files?: Record<string, string>;
 }
 
 /** The command that runs Tureen under the runtime being tested. */
@@ -65,6 +67,11 @@ export function dmrConfig(
 
 export async function startServer(config: unknown, options: StartServerOptions = {}): Promise<ServerUnderTest> {
   const configPath = writeConfig(config);
+  for (const [relative, text] of Object.entries(options.files ?? {})) {
+    const target = join(dirname(configPath), relative);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, text);
+  }
   const proc = Bun.spawn([...tureenCommand(), "--config", configPath, ...(options.args ?? [])], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
@@ -149,4 +156,12 @@ export async function until(predicate: () => boolean | Promise<boolean>, timeout
     if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs}ms`);
     await Bun.sleep(10);
   }
+}
+
+/** Wait until every endpoint is healthy and has listed its models. */
+export function untilAllHealthy(server: ServerUnderTest, timeoutMs = 8_000): Promise<void> {
+  return until(async () => {
+    const status = await (await fetch(`${server.url}/internal/status/endpoints`)).json();
+    return status.endpoints.every((e: { status: string; model_count: number }) => e.status === "healthy" && e.model_count > 0);
+  }, timeoutMs);
 }

@@ -78,3 +78,9 @@ export function assertModelAllowed(c: Context<AppEnv>, model: string): void {
     `The API key "${key!.name}" may not use model ${JSON.stringify(model)}: use one of the models it lists, or ask for access`,
   );
 }
+
+/** The models in `list` the caller's key may use (all of them without keys or an allow-list). */
+export function allowedModels<T>(c: Context<AppEnv>, list: readonly T[], nameOf: (item: T) => string): readonly T[] {
+  const key = c.get("apiKey");
+  return key?.models ? list.filter((item) => keyAllowsModel(key, nameOf(item))) : list;
+}

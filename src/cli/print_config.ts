@@ -44,7 +44,7 @@ export interface RenderOptions {
 /** The effective config as YAML, with a comment naming its source and any warnings. */
 export function renderConfig(config: Config, options: RenderOptions = {}): string {
   const mask = options.mask ?? true;
-  const { endpoints, source, warnings, discovery, auth, ...rest } = config;
+  const { endpoints, source, warnings, discovery, auth, profiles, ...rest } = config;
   const doc: Record<string, unknown> = structuredClone({
     ...rest,
     // Every endpoint, from either list, is printed once under the top-level shorthand;
@@ -72,6 +72,7 @@ export function renderConfig(config: Config, options: RenderOptions = {}): strin
     `# Effective config from ${source ?? "(built-in defaults)"}, after OLLA_* overrides and defaults.`,
     ...(mask ? [`# Header and auth values are shown as "${MASK}".`] : []),
     ...warnings.map((w) => `# warning: ${w}`),
+    ...profiles.map((p) => `# profile from file: ${p.type} (prefixes ${p.prefixes.join(", ") || "none"})`),
   ];
   return `${header.join("\n")}\n${stringify(doc, { lineWidth: 0 })}`;
 }

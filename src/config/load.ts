@@ -4,7 +4,9 @@
  * parse (shape), derive (URLs, headers, auth), validate (cross-field rules).
  */
 import { parse as parseYaml } from "yaml";
-import { DMR_PROFILE } from "../profiles/dmr.ts";
+import { profileFromYaml } from "../profiles/from_yaml.ts";
+import type { Profile } from "../profiles/profile.ts";
+import { BUILT_IN_PROFILES, BUILT_IN_REGISTRY, ProfileRegistry } from "../profiles/registry.ts";
 import { applyEnvOverrides } from "./env.ts";
 import { type EndpointConfigInput, configSchema, type RawConfig } from "./schema.ts";
 import { describeIssue } from "./issues.ts";
@@ -14,7 +16,8 @@ import { type InboundAuth, resolveInboundAuth } from "../auth/keys_config.ts";
 export interface EndpointConfig {
   readonly name: string;
   readonly url: string;
-  readonly type: "docker-model-runner";
+  /** Olla type name, resolved from aliases (see profiles/registry.ts). */
+  readonly type: string;
   readonly priority: number;
   readonly modelUrl: string;
   readonly healthUrl: string;
@@ -37,6 +40,8 @@ export type Config = Readonly<Omit<RawConfig, "endpoints" | "auth">> & {
   readonly source: string | null;
   /** Things that did not stop start-up but deserve a log line. */
   readonly warnings: readonly string[];
+  /** Profiles read from `profiles/*.yaml` beside the config file, over the built-in ones. */
+  readonly profiles: readonly Profile[];
 };
 
 /** Everything the loader needs from the outside world, so tests need no files or env. */
@@ -46,6 +51,8 @@ export interface LoadOptions {
   readonly env: (name: string) => string | undefined;
   /** Returns the file's text, or undefined when it does not exist. */
   readonly readTextFile: (path: string) => string | undefined;
+  /** File names in a directory, or undefined when it does not exist (profile files). */
+  readonly listDir?: (path: string) => string[] | undefined;
 }
 
 /** Thrown when the config cannot be used; the message lists every problem. */
@@ -98,7 +105,34 @@ export function loadConfig(options: LoadOptions): Config {
   }
   const label = source ? `"${source}"` : "(built-in defaults)";
   const raw = source ? parseFile(text ?? "", label) : { endpoints: [SEED_ENDPOINT] };
-  return validateConfig(raw, { source, env: options.env, readTextFile: options.readTextFile });
+  const profiles = loadProfiles(source, options);
+  return validateConfig(raw, { source, env: options.env, readTextFile: options.readTextFile, profiles });
+}
+
+/** Olla's layout: `profiles/*.yaml` in the config file's folder (`config/profiles/` with no config file). */
+export function profilesDir(source: string | null): string {
+  if (!source) return "config/profiles";
+  const slash = Math.max(source.lastIndexOf("/"), source.lastIndexOf("\\"));
+  return slash === -1 ? "profiles" : `${source.slice(0, slash)}/profiles`;
+}
+
+function loadProfiles(source: string | null, options: LoadOptions): Profile[] {
+  const dir = profilesDir(source);
+  const names = options.listDir?.(dir)?.filter((name) => /\.ya?ml$/.test(name)).sort() ?? [];
+  const profiles: Profile[] = [];
+  const problems: string[] = [];
+  for (const name of names) {
+    const path = `${dir}/${name}`;
+    try {
+      const doc = parseYaml(options.readTextFile(path) ?? "");
+      const builtIn = BUILT_IN_PROFILES.find((p) => p.type === (doc as { name?: unknown })?.name);
+      profiles.push(profileFromYaml(doc, builtIn));
+    } catch (error) {
+      problems.push(`profile ${path}: ${(error as Error).message.split("\n")[0]}: fix the file or remove it`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(`"${dir}"`, problems);
+  return profiles;
 }
 
 /** A path that exists but cannot be read (a directory, no permission) is a config error, not a crash. */
@@ -135,8 +169,16 @@ function parseFile(text: string, label: string): Record<string, unknown> {
  */
 export function validateConfig(
   raw: Record<string, unknown>,
-  options: { source: string | null; env: LoadOptions["env"]; readTextFile: LoadOptions["readTextFile"] },
+  options: {
+    source: string | null;
+    env: LoadOptions["env"];
+    readTextFile: LoadOptions["readTextFile"];
+    /** Profiles from files, over the built-in ones. */
+    profiles?: readonly Profile[];
+  },
 ): Config {
+  const fileProfiles = options.profiles ?? [];
+  const registry = fileProfiles.length > 0 ? new ProfileRegistry([...BUILT_IN_PROFILES, ...fileProfiles]) : BUILT_IN_REGISTRY;
   const label = options.source ? `"${options.source}"` : "(built-in defaults)";
   const envSources = applyEnvOverrides(raw, options.env);
   const result = configSchema.safeParse(raw);
@@ -165,9 +207,20 @@ export function validateConfig(
           "make the timeout shorter than the interval",
       );
     }
-    if (input.type !== "docker-model-runner" && input.type !== "dmr") {
+    const profile = registry.forName(input.type);
+    if (input.type === "auto") {
       warnings.push(
-        `${path}: endpoint "${input.name}" has type "${input.type}", which this version does not serve yet; it is skipped`,
+        `${path}: endpoint "${input.name}" has type "auto", which Tureen does not detect; it is skipped: set its type (one of ${
+          registry.profiles.map((p) => p.type).join(", ")
+        })`,
+      );
+      continue;
+    }
+    if (!profile) {
+      problems.push(
+        `${path}.type: "${input.type}" is not a backend type Tureen knows: use one of ${
+          registry.profiles.map((p) => p.type).join(", ")
+        } (or add a profile file)`,
       );
       continue;
     }
@@ -175,24 +228,24 @@ export function validateConfig(
     endpoints.push({
       name: input.name,
       url: input.url,
-      type: "docker-model-runner",
+      type: profile.type,
       priority: input.priority,
-      modelUrl: resolveUrl(input.url, input.model_url ?? DMR_PROFILE.modelPath),
-      healthUrl: resolveUrl(input.url, input.health_check_url ?? DMR_PROFILE.healthPath),
+      modelUrl: resolveUrl(input.url, input.model_url ?? profile.modelsPath),
+      healthUrl: resolveUrl(input.url, input.health_check_url ?? profile.healthPath),
       checkIntervalMs: Math.max(input.check_interval, 100),
       checkTimeoutMs: Math.max(input.check_timeout, 50),
       headers,
       preservePath: input.preserve_path,
       maxConcurrentRequests: input.max_concurrent_requests ?? null,
-      anthropicSupport: input.anthropic_support ?? true,
+      anthropicSupport: input.anthropic_support ?? profile.nativeApis.anthropicMessages !== undefined,
     });
   }
   const auth = resolveInboundAuth(parsed.auth, options, problems, warnings);
   if (problems.length > 0) throw new ConfigError(label, problems);
   if (endpoints.length === 0) {
-    warnings.push("no docker-model-runner endpoint is configured: every inference request will get 503");
+    warnings.push("no endpoint is configured: every inference request will get 503");
   }
-  for (const key of ["model_registry", "model_aliases", "engineering", "dashboard"] as const) {
+  for (const key of ["model_registry", "engineering", "dashboard"] as const) {
     if (parsed[key] !== undefined) warnings.push(`${key}: accepted for Olla compatibility but not used by Tureen yet`);
   }
   if (parsed.translators.anthropic.inspector !== undefined) {
@@ -204,7 +257,7 @@ export function validateConfig(
     warnings.push(`accepted for Olla compatibility but not enforced by Tureen: ${inert.join(", ")}`);
   }
   const { endpoints: _shorthand, ...rest } = parsed;
-  return deepFreeze({ ...rest, endpoints, auth, source: options.source, warnings });
+  return deepFreeze({ ...rest, endpoints, auth, source: options.source, warnings, profiles: fileProfiles });
 }
 
 /** Olla keys that validate but change nothing here; naming them at start beats a silent no-op. */

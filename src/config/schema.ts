@@ -6,25 +6,6 @@
 import { z } from "zod";
 import { byteSize, cidr, duration, httpUrl, pathOrUrl } from "./fields.ts";
 
-/** Backend types Olla knows. Tureen serves `docker-model-runner`; the others are accepted and skipped with a warning. */
-export const ENDPOINT_TYPES = [
-  "docker-model-runner",
-  "dmr",
-  "ollama",
-  "lm-studio",
-  "llamacpp",
-  "vllm",
-  "vllm-mlx",
-  "sglang",
-  "lemonade",
-  "litellm",
-  "lmdeploy",
-  "omlx",
-  "openai-compatible",
-  "openai",
-  "auto",
-] as const;
-
 const authSchema = z.strictObject({
   /** bearer sends `Authorization: Bearer <token>`; api_key sends `<header>: <key>`; basic sends user and password. */
   type: z.enum(["bearer", "api_key", "basic"]),
@@ -45,13 +26,13 @@ export const endpointSchema = z.strictObject({
   url: httpUrl,
   /** Unique name, shown in X-Olla-Endpoint, logs and the status API. */
   name: z.string().trim().min(1, "expected a non-empty name"),
-  /** Backend type (default docker-model-runner). */
-  type: z.enum(ENDPOINT_TYPES).default("docker-model-runner"),
+  /** Backend type, Olla's names (default docker-model-runner); checked against the profiles in force. */
+  type: z.string().trim().min(1, "expected a backend type such as ollama").default("docker-model-runner"),
   /** Higher is preferred (default 100). */
   priority: z.number().int().min(0).max(1_000_000).default(100),
-  /** Where the model list is read (default from the backend type: /engines/v1/models for DMR). */
+  /** Where the model list is read (default from the backend type, e.g. /engines/v1/models for DMR, /api/tags for Ollama). */
   model_url: pathOrUrl.optional(),
-  /** Where health is probed (default from the backend type: /engines/v1/models for DMR). */
+  /** Where health is probed (default from the backend type, e.g. /engines/v1/models for DMR, /health for vLLM). */
   health_check_url: pathOrUrl.optional(),
   /** How often health is probed (default 5s). */
   check_interval: duration("5s"),
@@ -306,7 +287,8 @@ export const configSchema = z.strictObject({
   /** OpenAI Responses API routes. */
   responses: responsesSchema.prefault({}),
   model_registry: acceptedOllaBlock,
-  model_aliases: acceptedOllaBlock,
+  /** One model name clients use → the names backends know it by; only the body's `model` is rewritten. */
+  model_aliases: z.record(z.string().trim().min(1), z.array(z.string().trim().min(1)).min(1, "list at least one backend model name")).default({}),
   translators: translatorsSchema.prefault({}),
   engineering: acceptedOllaBlock,
   dashboard: acceptedOllaBlock,

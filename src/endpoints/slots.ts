@@ -5,7 +5,7 @@
  * wait past the timeout is a 503 with Retry-After.
  */
 import type { Clock } from "../clock.ts";
-import { ProxyError } from "../http/errors.ts";
+import { Failure } from "../failure.ts";
 import type { Endpoint } from "./endpoint.ts";
 
 export interface SlotsOptions {
@@ -38,7 +38,7 @@ export class Slots {
    * line when all available ones are full.
    *
    * @returns the endpoint holding the slot, or null when no candidate is available at all
-   * @throws {ProxyError} 503 when the queue is full or the wait times out, 499 when the client leaves
+   * @throws {Failure} queue_full, queue_timeout, or client_closed_request when the client leaves
    */
   acquire(candidates: readonly Endpoint[], signal: AbortSignal): Promise<Endpoint | null> {
     const now = this.#take(candidates);
@@ -68,7 +68,7 @@ export class Slots {
       }, timeoutMs);
       const onAbort = () => {
         leave();
-        reject(new ProxyError(499, "client_closed_request", "The client closed the connection while queued"));
+        reject(new Failure("client_closed_request", "The client closed the connection while queued"));
       };
       signal.addEventListener("abort", onAbort, { once: true });
       this.#waiters.push(waiter);
@@ -77,7 +77,7 @@ export class Slots {
 
   /** Give the slot back and hand it to the longest-waiting request that can use it. */
   release(endpoint: Endpoint): void {
-    endpoint.inFlight--;
+    endpoint.releaseSlot();
     this.drain();
   }
 
@@ -95,17 +95,14 @@ export class Slots {
     for (const endpoint of candidates) {
       if (!endpoint.isAvailable() || !endpoint.hasCapacity()) continue;
       if (!endpoint.breaker.admit()) continue;
-      endpoint.inFlight++;
+      endpoint.takeSlot();
       return endpoint;
     }
     return null;
   }
 
-  #unavailable(code: string, why: string): ProxyError {
+  #unavailable(code: "queue_full" | "queue_timeout", why: string): Failure {
     const seconds = Math.max(1, Math.ceil(this.#options.timeoutMs / 10_000));
-    return new ProxyError(503, code, `Cannot serve this request now: ${why}; retry shortly`, {
-      "retry-after": String(seconds),
-      "retry-after-ms": String(seconds * 1000),
-    });
+    return new Failure(code, `Cannot serve this request now: ${why}; retry shortly`, seconds);
   }
 }

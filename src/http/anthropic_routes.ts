@@ -26,7 +26,7 @@ import { relayTranslation } from "./anthropic_translation.ts";
 import { assertModelAllowed } from "../auth/require_key.ts";
 import type { App, AppEnv } from "./context.ts";
 import { ProxyError } from "./errors.ts";
-import { readProxiedBody, searchOf } from "./model_proxy.ts";
+import { DMR_ONLY, readProxiedBody, searchOf } from "./model_proxy.ts";
 
 export interface AnthropicRoutesOptions {
   readonly endpoints: readonly Endpoint[];
@@ -105,7 +105,7 @@ function messagesHandler(options: AnthropicRoutesOptions, route: Route): Handler
     const key = normaliseModelRef(mapping.model);
     c.get("record").model = displayModelName(key);
     assertModelAllowed(c, mapping.model);
-    const candidates = await options.router.candidates(key, mapping.model, { engine: null, mode: "completion" });
+    const candidates = await options.router.candidates(key, mapping.model, { engine: null, mode: "completion", ...DMR_ONLY });
     const native = route.native === "all"
       ? candidates
       : route.native === "capable"
@@ -128,7 +128,7 @@ function messagesHandler(options: AnthropicRoutesOptions, route: Route): Handler
 /** Exact model-map aliases whose model is available, then the local models, in Anthropic's shape. */
 async function modelEntries(options: AnthropicRoutesOptions): Promise<Array<Record<string, string>>> {
   await options.router.ready();
-  const listed = listModels(options.endpoints);
+  const listed = listModels(DMR_ONLY.pool!(options.endpoints));
   const createdAt = (seconds: number) => new Date(seconds * 1000).toISOString();
   const byName = new Map(listed.map((m) => [m.id, m]));
   const aliases = exactAliases(options.modelMap()).flatMap(([alias, target]) => {

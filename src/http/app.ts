@@ -14,8 +14,11 @@ import type { BodyDeadline } from "./body.ts";
 import { canonicalTarget } from "./canonical_target.ts";
 import { corsFor } from "./cors.ts";
 import type { AppEnv } from "./context.ts";
-import { dmrRoutes, type DmrRoutesOptions } from "./dmr_routes.ts";
-import { ProxyError } from "./errors.ts";
+import type { ProfileRegistry } from "../profiles/registry.ts";
+import { mountCatalogRoutes } from "./catalog_routes.ts";
+import { proxyRoutes } from "./proxy_routes.ts";
+import { typeRoutes, type TypeRoutesOptions } from "./type_routes.ts";
+import { asProxyError, refuse } from "./errors.ts";
 import { mountInternalRoutes } from "./internal_routes.ts";
 import { mountRerankRoutes } from "./rerank_routes.ts";
 import { mountResponsesRoutes, type ResponsesRoutesOptions } from "./responses_routes.ts";
@@ -29,7 +32,8 @@ export interface HttpAppOptions {
   readonly stats: Stats;
   readonly status: StatusRoutesOptions;
   readonly runtime: { name: string; version: string };
-  readonly dmr: DmrRoutesOptions;
+  readonly proxy: TypeRoutesOptions;
+  readonly profiles: ProfileRegistry;
   readonly anthropic: AnthropicRoutesOptions;
   readonly responses: ResponsesRoutesOptions;
   /** Inbound keys and the /internal policy in force. */
@@ -66,23 +70,27 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
   });
   mountInternalRoutes(app, options.runtime);
   mountStatusRoutes(app, options.status);
+  // Before the type routes: these name paths under /olla/dmr/ that the DMR type route refuses.
   mountAnthropicRoutes(app, options.anthropic);
   mountResponsesRoutes(app, options.responses);
-  mountRerankRoutes(app, options.dmr);
-  app.all("/olla/dmr/*", dmrRoutes(options.dmr));
+  mountRerankRoutes(app, options.proxy);
+  mountCatalogRoutes(app, { endpoints: options.proxy.endpoints, router: options.proxy.router, profiles: options.profiles });
+  app.all("/olla/proxy/*", proxyRoutes(options.profiles, options.proxy));
+  for (const profile of options.profiles.profiles) {
+    for (const prefix of profile.prefixes) app.all(`/olla/${prefix}/*`, typeRoutes(profile, prefix, options.proxy));
+  }
   app.notFound((c) =>
-    new ProxyError(
-      404,
+    refuse(
       "route_not_found",
-      `${c.req.method} ${c.req.path} is not a Tureen route: inference lives under /olla/dmr/engines/v1/, ` +
-        "Anthropic Messages under /olla/anthropic/v1/, health at /internal/health",
+      `${c.req.method} ${c.req.path} is not a Tureen route: inference lives under /olla/<type>/ (e.g. /olla/dmr/engines/v1/, ` +
+        "/olla/ollama/api/chat) and /olla/proxy/v1/, Anthropic Messages under /olla/anthropic/v1/, health at /internal/health",
     ).toResponse()
   );
   app.onError((error, c) => {
-    if (error instanceof ProxyError) return error.toResponse();
+    const known = asProxyError(error);
+    if (known) return known.toResponse();
     options.logger.error("unhandled error", { request_id: c.get("record")?.id, path: c.req.path, error });
-    return new ProxyError(500, "internal_error", "Tureen failed to handle this request; the log has the details")
-      .toResponse();
+    return refuse("internal_error", "Tureen failed to handle this request; the log has the details").toResponse();
   });
   return app;
 }

@@ -5,7 +5,7 @@
  * it passes the limit, so the excess is never held in memory.
  */
 import type { Clock } from "../clock.ts";
-import { ProxyError } from "./errors.ts";
+import { ProxyError, refuse } from "./errors.ts";
 
 /** How long a whole body may take to arrive (server.read_timeout); 0 means no limit. */
 export interface BodyDeadline {
@@ -14,8 +14,7 @@ export interface BodyDeadline {
 }
 
 function tooLarge(limit: number, setting: string): ProxyError {
-  return new ProxyError(
-    413,
+  return refuse(
     "request_too_large",
     `Request body is larger than the ${formatBytes(limit)} limit: send a smaller body or raise ${setting}`,
   );
@@ -66,7 +65,7 @@ async function readBody(request: Request, limit: number, setting: string): Promi
   if (declared !== null) {
     const length = /^\d+$/.test(declared) ? Number(declared) : NaN;
     if (!Number.isSafeInteger(length)) {
-      throw new ProxyError(400, "invalid_content_length", `Content-Length must be a byte count: current value is "${declared}"`);
+      throw refuse("invalid_content_length", `Content-Length must be a byte count: current value is "${declared}"`);
     }
     if (length > limit) throw tooLarge(limit, setting);
     // A declared length within the limit is read by the runtime in one native call (the
@@ -74,7 +73,7 @@ async function readBody(request: Request, limit: number, setting: string): Promi
     try {
       return new Uint8Array(await request.arrayBuffer());
     } catch (error) {
-      throw new ProxyError(400, "body_unreadable", `Cannot read the request body: ${(error as Error).message}`);
+      throw refuse("body_unreadable", `Cannot read the request body: ${(error as Error).message}`);
     }
   }
   if (!request.body) return new Uint8Array(0);
@@ -94,7 +93,7 @@ async function readBody(request: Request, limit: number, setting: string): Promi
     }
   } catch (error) {
     if (error instanceof ProxyError) throw error;
-    throw new ProxyError(400, "body_unreadable", `Cannot read the request body: ${(error as Error).message}`);
+    throw refuse("body_unreadable", `Cannot read the request body: ${(error as Error).message}`);
   }
   if (chunks.length === 1) return chunks[0]!;
   const body = new Uint8Array(total);
@@ -139,14 +138,12 @@ export function readModelField(body: Uint8Array): string {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new ProxyError(
-      400,
-      "invalid_json",
+    throw refuse("invalid_json",
       `Request body is not valid JSON: ${(error as Error).message}. Send a JSON object such as {"model":"ai/smollm2",...}`,
     );
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new ProxyError(400, "invalid_request", 'Request body must be a JSON object such as {"model":"ai/smollm2",...}');
+    throw refuse("invalid_request", 'Request body must be a JSON object such as {"model":"ai/smollm2",...}');
   }
   const model = (parsed as { model?: unknown }).model;
   if (typeof model === "string" && model.length > MAX_MODEL_LENGTH) {
@@ -154,9 +151,7 @@ export function readModelField(body: Uint8Array): string {
     throw new ProxyError(400, "invalid_model", `The "model" value is longer than ${MAX_MODEL_LENGTH} characters: no model name is that long`);
   }
   if (typeof model !== "string" || model.trim() === "") {
-    throw new ProxyError(
-      400,
-      "model_required",
+    throw refuse("model_required",
       'Request body has no "model": name the model to use, e.g. "ai/smollm2" (see GET /olla/dmr/engines/v1/models)',
     );
   }

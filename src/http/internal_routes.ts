@@ -3,6 +3,7 @@
  * Liveness and identity: `/internal/health` and `/version`, in Olla's shapes.
  */
 import type { Hono } from "hono";
+import { BUILT_IN_PROFILES } from "../profiles/registry.ts";
 import { NAME, VERSION } from "../version.ts";
 import type { AppEnv } from "./context.ts";
 
@@ -16,7 +17,7 @@ export function mountInternalRoutes(app: Hono<AppEnv>, runtime: { name: string; 
       description: "Load balancer for self-hosted LLM inference, speaking the Olla proxy API",
       build: { runtime: runtime.name, runtime_version: runtime.version },
       capabilities: ["model_routing", "health_checking", "streaming", "failover"],
-      supported_backends: ["docker-model-runner"],
+      supported_backends: BUILT_IN_PROFILES.map((p) => p.type),
       api: {
         version: "v1",
         endpoints: {

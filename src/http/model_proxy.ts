@@ -11,6 +11,7 @@ import { displayModelName, normaliseModelRef } from "../models/dmr_names.ts";
 import type { DmrMode } from "../models/dmr_state.ts";
 import { forward, type ForwardOutcome, type ForwardSettings } from "../proxying/forward.ts";
 import { assertModelAllowed } from "../auth/require_key.ts";
+import { DMR_SCOPE, type Need } from "../routing/route.ts";
 import { readBodyWithin, readModelField } from "./body.ts";
 import type { AppEnv } from "./context.ts";
 
@@ -24,6 +25,12 @@ export interface ModelRequest {
   readonly key: string | null;
   readonly mode: DmrMode;
 }
+
+/** Routes under /olla/dmr/ that the type route does not serve: only DMR endpoints, DMR's wording. */
+export const DMR_ONLY: Pick<Need, "pool" | "scope"> = {
+  pool: (endpoints) => endpoints.filter((e) => e.profile.type === "docker-model-runner"),
+  scope: DMR_SCOPE,
+};
 
 /** A proxied request's body and the model it names, as sent and as a canonical key. */
 export interface ModelBody {

@@ -8,8 +8,8 @@
  */
 import type { Handler } from "hono";
 import type { App, AppEnv } from "./context.ts";
-import type { DmrRoutesOptions } from "./dmr_routes.ts";
-import { forwardFor, readModelBody, searchOf } from "./model_proxy.ts";
+import { DMR_ONLY, forwardFor, readModelBody, searchOf } from "./model_proxy.ts";
+import type { TypeRoutesOptions } from "./type_routes.ts";
 
 /** Path under /olla/dmr → the DMR path it goes to and the engine it names. */
 const ROUTES: ReadonlyArray<readonly [string, string, string | null]> = [
@@ -23,14 +23,14 @@ const ROUTES: ReadonlyArray<readonly [string, string, string | null]> = [
   ),
 ];
 
-export function mountRerankRoutes(app: App, options: DmrRoutesOptions): void {
+export function mountRerankRoutes(app: App, options: TypeRoutesOptions): void {
   for (const [path, upstream, engine] of ROUTES) app.post(`/olla/dmr${path}`, rerank(options, upstream, engine));
 }
 
-function rerank(options: DmrRoutesOptions, path: string, engine: string | null): Handler<AppEnv> {
+function rerank(options: TypeRoutesOptions, path: string, engine: string | null): Handler<AppEnv> {
   return async function rerankRoute(c) {
     const { body, requested, key } = await readModelBody(c, options.maxBodySize);
-    const candidates = await options.router.candidates(key, requested, { engine, mode: "reranking" });
+    const candidates = await options.router.candidates(key, requested, { engine, mode: "reranking", ...DMR_ONLY });
     const request = { path, search: searchOf(c.req.raw.url), body, key, mode: "reranking" } as const;
     return (await forwardFor(c, options.forwarding, request, candidates)).response;
   };

@@ -15,11 +15,11 @@ import { tapEvents } from "../proxying/event_tap.ts";
 import type { ForwardOutcome } from "../proxying/forward.ts";
 import type { Holder, ResponseAffinity } from "../routing/response_affinity.ts";
 import type { App, AppEnv } from "./context.ts";
-import type { DmrRoutesOptions } from "./dmr_routes.ts";
 import { ProxyError } from "./errors.ts";
-import { forwardFor, readModelBody, searchOf } from "./model_proxy.ts";
+import { DMR_ONLY, forwardFor, readModelBody, searchOf } from "./model_proxy.ts";
+import type { TypeRoutesOptions } from "./type_routes.ts";
 
-export interface ResponsesRoutesOptions extends DmrRoutesOptions {
+export interface ResponsesRoutesOptions extends TypeRoutesOptions {
   readonly affinity: ResponseAffinity;
 }
 
@@ -47,7 +47,7 @@ function create(options: ResponsesRoutesOptions, path: string, engine: string | 
     const holder = previous === null ? null : options.affinity.lookup(previous);
     const candidates = holder
       ? [holderEndpoint(options.endpoints, holder, previous!, 409)]
-      : await options.router.candidates(key, requested, { engine, mode: "completion" });
+      : await options.router.candidates(key, requested, { engine, mode: "completion", ...DMR_ONLY });
     const outcome = await forwardFor(c, options.forwarding, { path, search: searchOf(c.req.raw.url), body, key, mode: "completion" }, candidates);
     return remember(outcome, options.affinity);
   };

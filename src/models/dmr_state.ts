@@ -29,6 +29,20 @@ export class DmrState {
   /** When engines and formats were last read. */
   inventoryAt: number | null = null;
 
+  /** Engines and formats as `/engines/status` and `/models` report them; undefined keeps what was known. */
+  applyInventory(engines: ReadonlyMap<string, string> | undefined, formats: ReadonlyMap<string, ModelFormat> | undefined, at: number): void {
+    if (engines) this.engines = engines;
+    if (formats) this.formats = formats;
+    this.inventoryAt = at;
+  }
+
+  /** Runners as `/engines/ps` reports them. */
+  applyRunners(runners: { loaded: Set<string>; loading: Set<string> }, at: number): void {
+    this.loaded = runners.loaded;
+    this.loadingReported = runners.loading;
+    this.psUpdatedAt = at;
+  }
+
   /** Whether `engine` can take a request here; unknown status counts as yes. */
   engineAvailable(engine: string): boolean {
     const status = this.engines?.get(engine);

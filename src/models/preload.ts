@@ -32,6 +32,7 @@ export class Preloader {
 
   /** Load every configured model this endpoint lists and does not have loaded; never throws. */
   async warm(endpoint: Endpoint): Promise<void> {
+    if (endpoint.profile.type !== "docker-model-runner") return;
     await Promise.all(this.#options.entries.map((entry) => this.#load(endpoint, entry)));
   }
 

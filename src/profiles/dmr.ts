@@ -1,16 +1,13 @@
 /**
  * @module
- * Docker Model Runner as data: where it lists models, where it is probed, and the exact
- * inference paths Tureen will forward to it (dmr-wire.md §1a). Nothing outside this table
- * ever reaches a DMR backend.
+ * Docker Model Runner (docs/PROFILES.md): models listed at `/engines/v1/models`, which is also
+ * the health check (DMR has no `/health`); inference at `/engines[/llama.cpp|/vllm]/v1/...`.
+ * Loaded runners come from `/engines/ps`, engines and formats from `/engines/status` and
+ * `/models` (read by models/dmr_probe.ts). Nothing outside this table reaches a DMR.
  */
-
-/** One forwardable route: the path under `/olla/dmr` and the engine it names, if any. */
-export interface DmrRoute {
-  readonly path: string;
-  readonly engine: "llama.cpp" | "vllm" | null;
-  readonly kind: "chat" | "completions" | "embeddings";
-}
+import { displayModelName, normaliseModelRef } from "../models/dmr_names.ts";
+import { parseRunners } from "../models/dmr_state.ts";
+import { byPath, type EndpointModel, type ListingPath, type Profile, type ProxiedPath } from "./profile.ts";
 
 const ENGINE_PREFIXES = [
   ["/engines", null],
@@ -24,25 +21,56 @@ const INFERENCE_SUFFIXES = [
   ["/v1/embeddings", "embeddings"],
 ] as const;
 
-export const DMR_PROFILE = {
-  /** Type name used in config and in X-Olla-Backend-Type. */
+/**
+ * Parse `GET /engines/v1/models`. An empty `data: []` is valid: DMR lists pulled models
+ * only, and a fresh install has none.
+ *
+ * @throws {SyntaxError} when the body is not that shape
+ */
+export function parseDmrModelList(body: unknown): EndpointModel[] {
+  const data = (body as { data?: unknown })?.data;
+  if (!Array.isArray(data)) throw new SyntaxError('Cannot read model list: expected {"data": [...]}');
+  const models: EndpointModel[] = [];
+  for (const item of data) {
+    const id = (item as { id?: unknown })?.id;
+    if (typeof id !== "string" || id.trim() === "") continue;
+    const created = (item as { created?: unknown }).created;
+    const context = (item as { dmr?: { context_window?: unknown } }).dmr?.context_window;
+    models.push({
+      key: normaliseModelRef(id),
+      id,
+      created: typeof created === "number" ? created : 0,
+      ...(typeof context === "number" ? { contextLength: context } : {}),
+    });
+  }
+  return models;
+}
+
+export const DMR_PROFILE: Profile = {
   type: "docker-model-runner",
-  /** Route prefix under /olla. */
-  prefix: "dmr",
-  /** DMR lists every pulled model here, loaded or not; it has no /health of its own. */
-  modelPath: "/engines/v1/models",
+  configAliases: ["dmr"],
+  label: "Docker Model Runner",
+  prefixes: ["dmr"],
+  defaultPort: 12434,
+  streaming: "sse",
+  openaiCompatible: true,
   healthPath: "/engines/v1/models",
-  /** GET routes Tureen answers from its catalogue, keyed by path under /olla/dmr. */
-  modelListRoutes: new Map<string, "llama.cpp" | "vllm" | null>(
-    ENGINE_PREFIXES.map(([prefix, engine]) => [`${prefix}/v1/models`, engine]),
-  ),
-  /** POST routes forwarded byte for byte, keyed by path under /olla/dmr. */
-  inferenceRoutes: new Map<string, DmrRoute>(
+  modelsPath: "/engines/v1/models",
+  parseModels: parseDmrModelList,
+  modelKey: normaliseModelRef,
+  showModel: displayModelName,
+  // Read with engines and formats by models/dmr_probe.ts, which also keeps the loading runners.
+  loaded: { path: "/engines/ps", parse: (body) => [...parseRunners(body).loaded].map((id) => id.slice(0, id.lastIndexOf("|"))) },
+  proxied: byPath<ProxiedPath>(
     ENGINE_PREFIXES.flatMap(([prefix, engine]) =>
-      INFERENCE_SUFFIXES.map(([suffix, kind]) => {
-        const path = `${prefix}${suffix}`;
-        return [path, { path, engine, kind }] as const;
-      })
+      INFERENCE_SUFFIXES.map(([suffix, kind]) => ({ path: `${prefix}${suffix}`, kind, engine }))
     ),
   ),
-} as const;
+  listings: byPath<ListingPath>(
+    ENGINE_PREFIXES.map(([prefix, engine]) => ({ path: `${prefix}/v1/models`, format: "openai", engine })),
+  ),
+  passthroughGets: new Set(),
+  mergedGets: new Map(),
+  management: [],
+  nativeApis: { anthropicMessages: "/anthropic/v1/messages", anthropicCountTokens: "/anthropic/v1/messages/count_tokens" },
+};

@@ -6,7 +6,7 @@
  */
 import type { Clock } from "../clock.ts";
 import type { Endpoint } from "../endpoints/endpoint.ts";
-import { ProxyError } from "../http/errors.ts";
+import { Failure } from "../failure.ts";
 import { describeFetchError } from "../endpoints/fetch_error.ts";
 import type { Slots } from "../endpoints/slots.ts";
 import type { LiveFailure, PassiveHealth } from "../health/passive.ts";
@@ -26,18 +26,20 @@ export interface ForwardSettings {
   readonly retryStatuses: ReadonlySet<number>;
   /** Endpoints tried for one request at most. */
   readonly maxAttempts: number;
-  readonly backendType: string;
   readonly slots: Slots;
   readonly passive: PassiveHealth;
 }
 
 export interface ForwardRequest {
   readonly requestId: string;
-  /** POST unless said (the Responses API reads and deletes stored responses with GET and DELETE). */
-  readonly method?: "GET" | "POST" | "DELETE";
   readonly path: string;
   readonly search: string;
-  readonly body: Uint8Array<ArrayBuffer>;
+  /**
+   * POST with a body unless said: GET for read-only pass-throughs, GET and DELETE for stored
+   * Responses; those send no body.
+   */
+  readonly method?: "POST" | "GET" | "DELETE";
+  readonly body: Uint8Array<ArrayBuffer> | null;
   readonly headers: Headers;
   readonly clientIp: string;
   /** The peer is a trusted proxy: its X-Real-IP and Forwarded are passed on. */
@@ -46,6 +48,10 @@ export interface ForwardRequest {
   /** Model name for X-Olla-Model and logs. */
   readonly model: string;
   readonly startedAt: number;
+  /** The backend path for one endpoint, when types differ (`/olla/proxy`); absent: `path`. */
+  readonly pathFor?: (endpoint: Endpoint) => string;
+  /** The body for one endpoint (model aliases rewrite `model`); absent: `body` as is. */
+  readonly bodyFor?: (endpoint: Endpoint, body: Uint8Array<ArrayBuffer>) => Uint8Array<ArrayBuffer>;
   /** Called as an attempt starts; the returned callback learns whether the backend answered 2xx. */
   readonly onAttempt?: (endpoint: Endpoint) => (answered: boolean) => void;
 }
@@ -66,8 +72,8 @@ type Attempt =
 /**
  * Forward `request` to the candidates in order, at most `maxAttempts` of them.
  *
- * @throws {ProxyError} 499 when the client left, 503 when no candidate is available or
- *   the queue is full, 504 when every try timed out, 502 otherwise
+ * @throws {Failure} client_closed_request, no_endpoint_available or a queue reason, upstream_timeout
+ *   when every try timed out, upstream_unreachable otherwise
  */
 export async function forward(
   request: ForwardRequest,
@@ -79,7 +85,7 @@ export async function forward(
   let remaining = [...candidates];
   let allTimedOut = true;
   if (request.clientSignal.aborted) {
-    throw new ProxyError(499, "client_closed_request", "The client closed the connection before the request was sent on");
+    throw new Failure("client_closed_request", "The client closed the connection before the request was sent on");
   }
   while (attempts.length < settings.maxAttempts) {
     const endpoint = await slots.acquire(remaining, request.clientSignal);
@@ -96,7 +102,7 @@ export async function forward(
       }
       passive.neutral(endpoint);
       slots.release(endpoint);
-      throw new ProxyError(499, "client_closed_request", "The client closed the connection before the backend answered");
+      throw new Failure("client_closed_request", "The client closed the connection before the backend answered");
     }
     if (attempt.kind === "failed") {
       attempts.push(`${endpoint.name}: ${attempt.summary}`);
@@ -128,20 +134,16 @@ export async function forward(
   }
   const tried = attempts.join("; ");
   if (attempts.length === 0) {
-    throw new ProxyError(503, "no_endpoint_available", "No endpoint for this model is available now; retry shortly", {
-      "retry-after": "1",
-      "retry-after-ms": "1000",
-    });
+    throw new Failure("no_endpoint_available", "No endpoint for this model is available now; retry shortly", 1);
   }
   if (allTimedOut) {
-    throw new ProxyError(
-      504,
+    throw new Failure(
       "upstream_timeout",
       `No backend answered within ${settings.responseHeaderTimeoutMs}ms (tried ${tried}); ` +
         "raise proxy.response_header_timeout if models take longer to load",
     );
   }
-  throw new ProxyError(502, "upstream_unreachable", `Every backend tried for this model failed (tried ${tried})`);
+  throw new Failure("upstream_unreachable", `Every backend tried for this model failed (tried ${tried})`);
 }
 
 async function tryEndpoint(request: ForwardRequest, endpoint: Endpoint, settings: ForwardSettings): Promise<Attempt> {
@@ -169,7 +171,7 @@ async function tryEndpoint(request: ForwardRequest, endpoint: Endpoint, settings
         host: request.headers.get("host"),
         endpointHeaders: endpoint.config.headers,
       }),
-      body: request.method === "GET" || request.method === "DELETE" ? undefined : request.body,
+      body: requestBody(request, endpoint),
       signal: controller.signal,
       redirect: "manual",
     });
@@ -234,14 +236,14 @@ async function respondHolding(
       endpoint: endpoint.name,
       status: response.status,
     });
-    throw new ProxyError(502, "upstream_bad_status", `${endpoint.name} answered with an invalid HTTP status`);
+    throw new Failure("upstream_bad_status", `${endpoint.name} answered with an invalid HTTP status`);
   }
   const headers = buildClientHeaders(
     response.headers,
     {
       endpoint: endpoint.name,
       model: request.model,
-      backendType: settings.backendType,
+      backendType: endpoint.profile.type,
       requestId: request.requestId,
       responseTimeMs: clock.now() - request.startedAt,
     },
@@ -261,10 +263,10 @@ async function respondHolding(
       release();
       if (request.clientSignal.aborted) {
         passive.neutral(endpoint);
-        throw new ProxyError(499, "client_closed_request", "The client closed the connection before the answer was read");
+        throw new Failure("client_closed_request", "The client closed the connection before the answer was read");
       }
       passive.failure(endpoint, "stream_error", "body upstream error");
-      throw new ProxyError(502, "upstream_body_error", `${endpoint.name} closed the connection while sending its answer`);
+      throw new Failure("upstream_body_error", `${endpoint.name} closed the connection while sending its answer`);
     }
     release();
     const done = Promise.resolve({ end: "complete" as const, bytes: bytes.byteLength, firstByteAt: clock.now() });
@@ -300,8 +302,13 @@ async function respondHolding(
   };
 }
 
+function requestBody(request: ForwardRequest, endpoint: Endpoint): Uint8Array<ArrayBuffer> | undefined {
+  if (request.method === "GET" || request.method === "DELETE" || !request.body) return undefined;
+  return request.bodyFor ? request.bodyFor(endpoint, request.body) : request.body;
+}
+
 function upstreamUrl(endpoint: Endpoint, request: ForwardRequest): string {
-  return endpoint.proxyBase + request.path + request.search;
+  return endpoint.proxyBase + (request.pathFor ? request.pathFor(endpoint) : request.path) + request.search;
 }
 
 /** Answers at most this large, with a declared length, are read whole rather than relayed. */

@@ -28,13 +28,15 @@ export function buildClientHeaders(upstream: Headers, facts: OllaFacts, decoded:
     if (decodedBody && (name === "content-encoding" || name === "content-length")) continue;
     headers.append(name, value);
   }
-  if ((upstream.get("content-type") ?? "").startsWith("text/event-stream")) {
-    // Tell nginx and friends in front of us not to buffer the stream either.
+  const type = upstream.get("content-type") ?? "";
+  if (type.startsWith("text/event-stream") || type.includes("ndjson")) {
+    // Tell nginx and friends in front of us not to buffer the stream either (SSE, and Ollama's NDJSON).
     if (!headers.has("x-accel-buffering")) headers.set("x-accel-buffering", "no");
     if (!headers.has("cache-control")) headers.set("cache-control", "no-cache");
   }
   headers.set("x-olla-endpoint", headerSafe(facts.endpoint));
-  headers.set("x-olla-model", headerSafe(facts.model));
+  // A read-only pass-through (Ollama's /api/version) names no model.
+  if (facts.model) headers.set("x-olla-model", headerSafe(facts.model));
   headers.set("x-olla-backend-type", facts.backendType);
   headers.set("x-olla-request-id", facts.requestId);
   headers.set("x-olla-response-time", `${Math.round(facts.responseTimeMs)}ms`);

@@ -10,7 +10,7 @@ import type { BalancerName, Policy } from "../balancing/policy.ts";
 import { createPolicy } from "../balancing/policy.ts";
 import type { Clock } from "../clock.ts";
 import type { Endpoint } from "../endpoints/endpoint.ts";
-import { ProxyError } from "../http/errors.ts";
+import { Failure } from "../failure.ts";
 import { locateModel } from "../models/catalog.ts";
 import { displayModelName } from "../models/dmr_names.ts";
 import type { DmrMode } from "../models/dmr_state.ts";
@@ -20,7 +20,35 @@ export interface Need {
   /** `llama.cpp` or `vllm` from `/engines/{engine}/...`, null for automatic selection. */
   readonly engine: string | null;
   readonly mode: DmrMode;
+  /** Only these endpoints may serve it (a type's prefix route); default every endpoint. */
+  readonly pool?: (endpoints: readonly Endpoint[]) => readonly Endpoint[];
+  /** How messages name the place the model was looked for; default Docker Model Runner's. */
+  readonly scope?: Scope;
+  /** Backend names of a model alias: an endpoint serving any of them qualifies. */
+  readonly aliases?: readonly string[];
 }
+
+/** The name to use on `endpoint`: the first alias it serves, else the one requested. */
+export function nameOn(endpoint: Endpoint, modelKey: string, aliases: readonly string[] | undefined): string {
+  return aliases?.find((name) => endpoint.serves(name)) ?? modelKey;
+}
+
+/** Words for error messages: which servers were searched, where the list is, how to get a model. */
+export interface Scope {
+  readonly label: string;
+  readonly listPath: string;
+  /** Shows a model name the way the user should read it. */
+  readonly show: (key: string) => string;
+  /** e.g. `pull it with "docker model pull x"`; null when there is no one way. */
+  readonly fetchHint: ((shown: string) => string) | null;
+}
+
+export const DMR_SCOPE: Scope = {
+  label: "Docker Model Runner",
+  listPath: "/olla/dmr/engines/v1/models",
+  show: displayModelName,
+  fetchHint: (shown) => `pull it with "docker model pull ${shown}"`,
+};
 
 const ANY: Need = { engine: null, mode: "completion" };
 
@@ -65,21 +93,25 @@ export class Router {
   /**
    * The endpoints to try for `modelKey`, in order.
    *
-   * @throws {ProxyError} 404 when no endpoint lists the model, 503 when none that does is available
+   * @throws {Failure} model_not_found when no endpoint lists the model; model_unavailable, engine_unavailable or
+   *   circuit_open when none that does can take it now
    */
   async candidates(modelKey: string, requested: string, need: Need = ANY): Promise<Endpoint[]> {
     await this.ready();
-    const { endpoints } = this.#options;
-    let location = locateModel(endpoints, modelKey);
+    const endpoints = need.pool ? need.pool(this.#options.endpoints) : this.#options.endpoints;
+    const scope = need.scope ?? DMR_SCOPE;
+    const wanted = need.aliases ?? [modelKey];
+    let location = locateModel(endpoints, wanted);
     if (location.routable.length === 0 && location.down.length === 0) {
       await this.#refreshOnMiss();
-      location = locateModel(endpoints, modelKey);
+      location = locateModel(endpoints, wanted);
     }
-    const capable = location.routable.filter((e) => e.dmr.canRun(modelKey, need.engine));
+    const on = (e: Endpoint) => nameOn(e, modelKey, need.aliases);
+    const capable = location.routable.filter((e) => !isDmr(e) || e.dmr.canRun(e.keyOf(on(e)), need.engine));
     if (location.routable.length > 0 && capable.length === 0) {
-      const engines = location.routable[0]!.dmr.enginesFor(modelKey, need.engine);
-      throw new ProxyError(
-        503,
+      const first = location.routable[0]!;
+      const engines = first.dmr.enginesFor(first.keyOf(on(first)), need.engine);
+      throw new Failure(
         "engine_unavailable",
         `Model "${requested}" needs the ${engines.join(" or ")} engine, which is not running on ` +
           `${names(location.routable)}: install it there (docker model install-runner --backend ${engines[0]}) ` +
@@ -87,15 +119,14 @@ export class Router {
       );
     }
     const admissible = capable.filter((e) => e.breaker.isAdmissible());
-    if (admissible.length > 0) return this.#policy(admissible, (e) => affinity(e, modelKey, need.mode));
+    if (admissible.length > 0) return this.#policy(admissible, (e) => affinity(e, on(e), need.mode));
     if (capable.length > 0) {
       const wait = Math.max(1, Math.ceil(Math.min(...capable.map((e) => e.breaker.remainingMs())) / 1000));
-      throw new ProxyError(
-        503,
+      throw new Failure(
         "circuit_open",
         `Model "${requested}" cannot be served now: ${names(capable)} failed repeatedly and ` +
           `${capable.length === 1 ? "is" : "are"} paused; retry in ${wait}s`,
-        retryAfter(wait),
+        wait,
       );
     }
     const routable = endpoints.filter((e) => e.isRoutable());
@@ -103,16 +134,16 @@ export class Router {
       const down = location.down.length > 0 ? location.down : endpoints;
       const wait = this.#secondsToNextCheck(down);
       const what = endpoints.length === 0
-        ? "no Docker Model Runner endpoint is configured"
+        ? `no ${scope.label} endpoint is configured`
         : `no healthy endpoint can serve it now (${names(down)} ${down.length === 1 ? "is" : "are"} down)`;
-      throw new ProxyError(503, "model_unavailable", `Model "${requested}" cannot be served: ${what}; retry shortly`, retryAfter(wait));
+      throw new Failure("model_unavailable", `Model "${requested}" cannot be served: ${what}; retry shortly`, wait);
     }
-    throw new ProxyError(
-      404,
+    const shown = scope.show(modelKey);
+    throw new Failure(
       "model_not_found",
-      `Model "${requested}" (${displayModelName(modelKey)}) is not pulled on any healthy Docker Model Runner endpoint ` +
-        `(${names(routable)}): see GET /olla/dmr/engines/v1/models for the models available, ` +
-        `or pull it with "docker model pull ${displayModelName(modelKey)}"`,
+      `Model "${requested}" (${shown}) is not pulled on any healthy ${scope.label} endpoint ` +
+        `(${names(routable)}): see GET ${scope.listPath} for the models available` +
+        (scope.fetchHint ? `, or ${scope.fetchHint(shown)}` : ""),
     );
   }
 
@@ -132,13 +163,12 @@ export class Router {
   }
 }
 
-function names(endpoints: readonly Endpoint[]): string {
-  return endpoints.map((e) => e.name).join(", ");
+function isDmr(endpoint: Endpoint): boolean {
+  return endpoint.profile.type === "docker-model-runner";
 }
 
-/** Seconds for HTTP, milliseconds for the OpenAI SDKs, which read `retry-after-ms` first. */
-function retryAfter(seconds: number): Record<string, string> {
-  return { "retry-after": String(seconds), "retry-after-ms": String(seconds * 1000) };
+function names(endpoints: readonly Endpoint[]): string {
+  return endpoints.map((e) => e.name).join(", ");
 }
 
 /**
@@ -152,7 +182,10 @@ export const RUNNER_SLOTS = 4;
  * 1 a cold load already under way (join it rather than start another), 2 cold,
  * 3 loaded but every slot busy (spill over to a cold peer, which then loads once).
  */
-function affinity(endpoint: Endpoint, key: string, mode: DmrMode): number {
+function affinity(endpoint: Endpoint, name: string, mode: DmrMode): number {
+  // Other types: loaded, or unable to say (listed means available) is ready; reported not loaded is cold.
+  if (!isDmr(endpoint)) return endpoint.isLoaded(name) === false ? 2 : 0;
+  const key = endpoint.keyOf(name);
   if (endpoint.dmr.isLoaded(key, mode)) return endpoint.inFlight < RUNNER_SLOTS ? 0 : 3;
   return endpoint.dmr.isLoading(key, mode) ? 1 : 2;
 }

@@ -3,7 +3,7 @@
  * The Bun implementation of {@link Runtime}.
  */
 /// <reference types="bun-types" />
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import type { ConnInfo, Runtime, ServeOptions } from "./contract.ts";
 import { rawPathOf } from "./target.ts";
 
@@ -47,6 +47,14 @@ export const bunRuntime: Runtime = {
   fetch: (input, init) => fetch(input, { ...init, timeout: false, decompress: false } as RequestInit),
   fetchDecompresses: false,
   env: (name) => Bun.env[name],
+  listDir(path) {
+    try {
+      return readdirSync(path);
+    } catch (error) {
+      if ((error as { code?: string }).code === "ENOENT") return undefined;
+      throw error;
+    }
+  },
   readTextFile(path) {
     try {
       // Synchronous on purpose: config is read once at start and on reload.

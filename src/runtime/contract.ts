@@ -58,6 +58,8 @@ export interface Runtime {
   env(name: string): string | undefined;
   /** The file's text, or undefined when it does not exist. */
   readTextFile(path: string): string | undefined;
+  /** File names in a directory, or undefined when it does not exist. */
+  listDir(path: string): string[] | undefined;
   readonly args: readonly string[];
   onSignal(signal: "SIGINT" | "SIGTERM" | "SIGHUP", listener: () => void): void;
   isTerminal(): boolean;

@@ -56,6 +56,14 @@ export const denoRuntime: Runtime = {
   // Deno's fetch always decodes gzip/br bodies.
   fetchDecompresses: true,
   env: (name) => Deno.env.get(name),
+  listDir(path) {
+    try {
+      return [...Deno.readDirSync(path)].map((entry) => entry.name);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      throw error;
+    }
+  },
   readTextFile(path) {
     try {
       return Deno.readTextFileSync(path);

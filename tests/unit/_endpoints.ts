@@ -6,7 +6,7 @@ import type { EndpointConfig } from "../../src/config/load.ts";
 import { Endpoint, type EndpointStatus } from "../../src/endpoints/endpoint.ts";
 import type { BreakerOptions } from "../../src/health/breaker.ts";
 import type { Fields, Level, Logger } from "../../src/log/logger.ts";
-import { parseDmrModelList } from "../../src/models/discovery.ts";
+import { DMR_PROFILE, parseDmrModelList } from "../../src/profiles/dmr.ts";
 
 export function endpointConfig(name: string, overrides: Partial<EndpointConfig> = {}): EndpointConfig {
   const url = overrides.url ?? `http://${name}:12434`;
@@ -35,7 +35,7 @@ const STILL_CLOCK: Clock = { now: () => 0, setTimeout: () => 0, clearTimeout: ()
 
 /** An Endpoint from a hand-written config, in its initial "unknown" state. */
 export function newEndpoint(name: string, overrides: Partial<EndpointConfig> = {}, clock: Clock = STILL_CLOCK): Endpoint {
-  return new Endpoint(endpointConfig(name, overrides), BREAKER, clock);
+  return new Endpoint(endpointConfig(name, overrides), DMR_PROFILE, BREAKER, clock);
 }
 
 export interface EndpointSpec extends Partial<EndpointConfig> {
@@ -49,17 +49,23 @@ export interface EndpointSpec extends Partial<EndpointConfig> {
 export function makeEndpoint(name: string, spec: EndpointSpec = {}): Endpoint {
   const { status = "healthy", models = [], inFlight = 0, clock, ...config } = spec;
   const endpoint = newEndpoint(name, config, clock);
-  endpoint.status = status;
+  endpoint.setStatus(status, null);
   // An endpoint with a status has had its first probe.
   if (status !== "unknown") endpoint.markChecked();
-  endpoint.inFlight = inFlight;
+  setInFlight(endpoint, inFlight);
   setModels(endpoint, models);
   return endpoint;
 }
 
+/** Take or give back slots until `count` are held. */
+export function setInFlight(endpoint: Endpoint, count: number): void {
+  while (endpoint.inFlight < count) endpoint.takeSlot();
+  while (endpoint.inFlight > count) endpoint.releaseSlot();
+}
+
 /** Give an endpoint the models a DMR list with these ids would. */
 export function setModels(endpoint: Endpoint, ids: string[], created = 0): void {
-  endpoint.models = parseDmrModelList({ data: ids.map((id) => ({ id, created })) });
+  endpoint.setModels(parseDmrModelList({ data: ids.map((id) => ({ id, created })) }), endpoint.modelsUpdatedAt);
 }
 
 export interface LogLine {

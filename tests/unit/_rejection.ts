@@ -1,15 +1,17 @@
 /**
- * Await a promise that must reject with a ProxyError, and return the error.
+ * Await a promise that must reject with a proxy error (a ProxyError, or a Failure from
+ * below http/), and return it as the client would see it.
  */
 import { expect } from "bun:test";
-import { ProxyError } from "../../src/http/errors.ts";
+import { asProxyError, type ProxyError } from "../../src/http/errors.ts";
 
 export async function rejection(promise: Promise<unknown>): Promise<ProxyError> {
   try {
     await promise;
   } catch (error) {
-    expect(error).toBeInstanceOf(ProxyError);
-    return error as ProxyError;
+    const known = asProxyError(error);
+    expect(known).not.toBeNull();
+    return known!;
   }
-  throw new Error("expected a ProxyError, but the promise resolved");
+  throw new Error("expected a proxy error, but the promise resolved");
 }

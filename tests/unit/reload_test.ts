@@ -177,3 +177,21 @@ describe("InFlight", () => {
     expect(idle).toBe(true);
   });
 });
+
+describe("settingsNeedingRestart() and profile files", () => {
+  test("the same profile files read twice need no restart; a changed prefix does", () => {
+    const files = (prefix: string): Record<string, string> => ({
+      "c/config.yaml": "endpoints: []\n",
+      "c/profiles/tgi.yaml": `name: tgi\nrouting:\n  prefixes: [${prefix}]\n`,
+    });
+    const load = (all: Record<string, string>) =>
+      loadConfig({
+        path: "c/config.yaml",
+        env: () => undefined,
+        readTextFile: (path) => all[path],
+        listDir: (dir) => dir === "c/profiles" ? ["tgi.yaml"] : undefined,
+      });
+    expect(settingsNeedingRestart(load(files("tgi")), load(files("tgi")))).toEqual([]);
+    expect(settingsNeedingRestart(load(files("tgi")), load(files("hf")))).toEqual(["profiles"]);
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createPolicy } from "../../../src/balancing/policy.ts";
 import type { Endpoint } from "../../../src/endpoints/endpoint.ts";
-import { makeEndpoint } from "../_endpoints.ts";
+import { makeEndpoint, setInFlight } from "../_endpoints.ts";
 
 const names = (list: readonly Endpoint[]) => list.map((e) => e.name);
 
@@ -124,10 +124,10 @@ describe('createPolicy("least-connections")', () => {
     const policy = createPolicy("least-connections");
     const a = makeEndpoint("a");
     const b = makeEndpoint("b");
-    a.inFlight = 5;
+    setInFlight(a, 5);
     expect(policy([a, b])[0]).toBe(b);
-    a.inFlight = 0;
-    b.inFlight = 5;
+    setInFlight(a, 0);
+    setInFlight(b, 5);
     expect(policy([a, b])[0]).toBe(a);
   });
 });

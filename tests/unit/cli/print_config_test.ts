@@ -117,6 +117,6 @@ endpoints:
     const doc = parse(printed);
     expect(doc.server.port).toBe(45000);
     expect(doc.logging.level).toBe("warn");
-    expect(printed).toContain("# warning: no docker-model-runner endpoint is configured");
+    expect(printed).toContain("# warning: no endpoint is configured");
   });
 });

@@ -148,7 +148,7 @@ describe("loadConfig() file lookup", () => {
     const config = loadYaml("");
     expect(config.endpoints).toEqual([]);
     expect(config.server.port).toBe(40114);
-    expect(config.warnings.join("\n")).toContain("no docker-model-runner endpoint is configured");
+    expect(config.warnings.join("\n")).toContain("no endpoint is configured");
   });
 
   test("loadConfig() returns a deeply frozen config", () => {
@@ -353,20 +353,34 @@ describe("loadConfig() values", () => {
     expect([endpoint!.checkIntervalMs, endpoint!.checkTimeoutMs]).toEqual([3_000, 3_000]);
   });
 
-  test("loadConfig() skips a non-DMR endpoint (ollama) with a warning naming it, keeping DMR ones", () => {
+  test("loadConfig() serves every Olla type, resolving aliases, with each type's own probe paths", () => {
     const config = loadYaml(
-      "endpoints:\n  - url: http://o:11434\n    name: my-ollama\n    type: ollama\n  - url: http://d:12434\n    name: d\n    type: dmr\n",
+      "endpoints:\n  - url: http://o:11434\n    name: my-ollama\n    type: ollama\n  - url: http://d:12434\n    name: d\n    type: dmr\n" +
+        "  - url: http://l:1234\n    name: l\n    type: lmstudio\n  - url: http://v:8000\n    name: v\n    type: vllm\n" +
+        "  - url: http://x:4000\n    name: x\n    type: litellm\n",
     );
-    expect(config.endpoints.map((e) => [e.name, e.type])).toEqual([["d", "docker-model-runner"]]);
-    expect(config.warnings).toHaveLength(1);
-    expect(config.warnings[0]).toContain("endpoints[0]");
-    expect(config.warnings[0]).toContain('"my-ollama"');
-    expect(config.warnings[0]).toContain('"ollama"');
-    expect(config.warnings[0]).toContain("skipped");
+    expect(config.endpoints.map((e) => [e.name, e.type, e.healthUrl, e.modelUrl])).toEqual([
+      ["my-ollama", "ollama", "http://o:11434/", "http://o:11434/api/tags"],
+      ["d", "docker-model-runner", "http://d:12434/engines/v1/models", "http://d:12434/engines/v1/models"],
+      ["l", "lm-studio", "http://l:1234/v1/models", "http://l:1234/api/v0/models"],
+      ["v", "vllm", "http://v:8000/health", "http://v:8000/v1/models"],
+      ["x", "litellm", "http://x:4000/health/liveliness", "http://x:4000/v1/models"],
+    ]);
+    expect(config.warnings).toEqual([]);
   });
 
-  test("loadConfig() rejects an endpoint type Olla does not know", () => {
-    expect(yamlError(ONE_ENDPOINT("    type: tgi\n")).problems[0]).toStartWith("endpoints[0].type");
+  test("loadConfig() skips type auto with a warning that says to set the type", () => {
+    const config = loadYaml(ONE_ENDPOINT("    type: auto\n"));
+    expect(config.endpoints).toEqual([]);
+    expect(config.warnings[0]).toContain('type "auto"');
+    expect(config.warnings[0]).toContain("set its type");
+  });
+
+  test("loadConfig() rejects an endpoint type Olla does not know, naming the types it does", () => {
+    const problem = yamlError(ONE_ENDPOINT("    type: tgi\n")).problems[0]!;
+    expect(problem).toStartWith("endpoints[0].type");
+    expect(problem).toContain('"tgi"');
+    expect(problem).toContain("openai-compatible");
   });
 
   test("loadConfig() accepts Olla-only blocks (translators.anthropic.inspector) with a warning; server.rate_limits is enforced, so none", () => {

@@ -5,6 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Endpoint } from "../../../src/endpoints/endpoint.ts";
 import { HealthChecker } from "../../../src/health/checker.ts";
+import { ModelDiscovery } from "../../../src/models/discovery.ts";
 import { newEndpoint, recordingLogger } from "../_endpoints.ts";
 import { deferred, FakeClock, tick } from "../_fake_clock.ts";
 
@@ -13,18 +14,13 @@ const okList = () => Response.json({ object: "list", data: [] });
 function setup(endpoints: Endpoint[], answer: (url: string) => Promise<Response> = () => Promise.resolve(okList())) {
   const clock = new FakeClock();
   const calls: string[] = [];
-  const checker = new HealthChecker({
-    endpoints,
-    fetch: (url) => {
-      calls.push(url);
-      return answer(url);
-    },
-    clock,
-    logger: recordingLogger(),
-    discoveryIntervalMs: 60_000,
-    discoveryTimeoutMs: 1_000,
-    discoveryEnabled: true,
-  });
+  const fetch = (url: string) => {
+    calls.push(url);
+    return answer(url);
+  };
+  const logger = recordingLogger();
+  const discovery = new ModelDiscovery({ endpoints, fetch, clock, logger, intervalMs: 60_000, timeoutMs: 1_000, enabled: true });
+  const checker = new HealthChecker({ endpoints, fetch, clock, logger, discovery });
   // Health probes only (a probe may also read other DMR paths).
   const count = (name: string) => calls.filter((u) => u === `http://${name}:12434/engines/v1/models`).length;
   return { clock, checker, count };
@@ -94,12 +90,12 @@ describe("HealthChecker.add/remove", () => {
     const { clock, checker, count } = setup([a]);
     checker.start();
     await tick();
-    a.inFlight = 1;
+    a.takeSlot();
     checker.remove(a);
     await clock.advance(5_000);
     checker.markOffline(a, "connection refused");
     await clock.advance(10_000);
-    a.inFlight = 0;
+    a.releaseSlot();
     await clock.advance(10_000);
     expect(count("a")).toBe(1);
     checker.stop();

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Endpoint } from "../../../src/endpoints/endpoint.ts";
 import { HealthChecker, MAX_RECHECK_BACKOFF_MS } from "../../../src/health/checker.ts";
+import { ModelDiscovery } from "../../../src/models/discovery.ts";
 import { type endpointConfig, newEndpoint, recordingLogger } from "../_endpoints.ts";
 import { deferred, FakeClock, tick } from "../_fake_clock.ts";
 
@@ -29,18 +30,25 @@ function setup(handler: Handler, endpoints: Endpoint[], options: { discoveryInte
     const answer = handler(url);
     return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
   };
+  const discovery = new ModelDiscovery({
+    endpoints,
+    fetch,
+    clock,
+    logger,
+    intervalMs: options.discoveryIntervalMs ?? 60_000,
+    timeoutMs: 1_000,
+    enabled: options.discoveryEnabled ?? true,
+  });
   const checker = new HealthChecker({
     endpoints,
     fetch,
     clock,
     logger,
-    discoveryIntervalMs: options.discoveryIntervalMs ?? 60_000,
-    discoveryTimeoutMs: 1_000,
-    discoveryEnabled: options.discoveryEnabled ?? true,
+    discovery,
     onStatusChange: (endpoint) => void changes.push(`${endpoint.name}:${endpoint.status}`),
   });
   const callsTo = (url: string) => calls.filter((c) => c.url === url).map((c) => c.at - T0);
-  return { clock, logger, calls, callsTo, checker, changes };
+  return { clock, logger, calls, callsTo, checker, discovery, changes };
 }
 
 const ep = (name: string, overrides: Parameters<typeof endpointConfig>[1] = {}) => newEndpoint(name, overrides);
@@ -419,12 +427,12 @@ describe("HealthChecker model discovery", () => {
     checker.stop();
   });
 
-  test("HealthChecker.discover() shares one read between concurrent callers", async () => {
+  test("ModelDiscovery.discover() shares one read between concurrent callers", async () => {
     const a = split("a");
     const list = deferred<Response>();
-    const { checker, callsTo } = setup(() => list.promise, [a]);
-    const one = checker.discover(a);
-    const two = checker.discover(a);
+    const { discovery, callsTo } = setup(() => list.promise, [a]);
+    const one = discovery.discover(a);
+    const two = discovery.discover(a);
     expect(two).toBe(one);
     expect(callsTo(LIST_A)).toHaveLength(1);
     list.resolve(modelList("ai/x"));
@@ -432,44 +440,44 @@ describe("HealthChecker model discovery", () => {
     expect([...a.models.keys()]).toEqual(["docker.io/ai/x:latest"]);
   });
 
-  test("HealthChecker.discover() reads again once the previous read has finished", async () => {
+  test("ModelDiscovery.discover() reads again once the previous read has finished", async () => {
     const a = split("a");
-    const { checker, callsTo } = setup(() => modelList("ai/x"), [a]);
-    await checker.discover(a);
-    await checker.discover(a);
+    const { discovery, callsTo } = setup(() => modelList("ai/x"), [a]);
+    await discovery.discover(a);
+    await discovery.discover(a);
     expect(callsTo(LIST_A)).toHaveLength(2);
   });
 
-  test("HealthChecker.discover() keeps the models it had and logs a warning when the list answers 500", async () => {
+  test("ModelDiscovery.discover() keeps the models it had and logs a warning when the list answers 500", async () => {
     const a = split("a");
     let fail = false;
-    const { checker, logger } = setup(() => (fail ? new Response("no", { status: 500 }) : modelList("ai/x")), [a]);
-    await checker.discover(a);
+    const { discovery, logger } = setup(() => (fail ? new Response("no", { status: 500 }) : modelList("ai/x")), [a]);
+    await discovery.discover(a);
     fail = true;
-    await checker.discover(a);
+    await discovery.discover(a);
     expect([...a.models.keys()]).toEqual(["docker.io/ai/x:latest"]);
     const warning = logger.lines.find((l) => l.message === "model discovery failed")!;
     expect(warning.fields).toMatchObject({ endpoint: "a", error: "model list answered 500" });
   });
 
-  test("HealthChecker.discover() resolves (never rejects) when fetch throws", async () => {
+  test("ModelDiscovery.discover() resolves (never rejects) when fetch throws", async () => {
     const a = split("a");
-    const { checker, logger } = setup(() => new Error("offline"), [a]);
-    await expect(checker.discover(a)).resolves.toBeUndefined();
+    const { discovery, logger } = setup(() => new Error("offline"), [a]);
+    await expect(discovery.discover(a)).resolves.toBeUndefined();
     expect(logger.messages("warn")).toEqual(["model discovery failed"]);
   });
 
-  test("HealthChecker.refreshModels() re-reads the model lists of healthy and busy endpoints only", async () => {
+  test("ModelDiscovery.refreshModels() re-reads the model lists of healthy and busy endpoints only", async () => {
     const healthy = split("up");
     const busy = split("busy");
     const down = split("down");
     const offline = split("offline");
-    healthy.status = "healthy";
-    busy.status = "busy";
-    down.status = "unhealthy";
-    offline.status = "offline";
-    const { checker, calls } = setup(() => modelList("ai/new"), [healthy, busy, down, offline]);
-    await checker.refreshModels();
+    healthy.setStatus("healthy", null);
+    busy.setStatus("busy", null);
+    down.setStatus("unhealthy", null);
+    offline.setStatus("offline", null);
+    const { discovery, calls } = setup(() => modelList("ai/new"), [healthy, busy, down, offline]);
+    await discovery.refreshModels();
     expect(calls.map((c) => c.url).filter((u) => u.endsWith("/v1/models"))).toEqual([
       "http://up:12434/engines/v1/models",
       "http://busy:12434/engines/v1/models",

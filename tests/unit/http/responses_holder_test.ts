@@ -5,7 +5,7 @@ import { rejection } from "../_rejection.ts";
 
 function healthy(name: string, url = `http://${name}:12434`) {
   const endpoint = newEndpoint(name, { url });
-  endpoint.status = "healthy";
+  endpoint.setStatus("healthy", null);
   return endpoint;
 }
 
@@ -26,7 +26,7 @@ describe("holderEndpoint", () => {
 
   test("a holder that is down is a 503 with Retry-After, not another endpoint", async () => {
     const down = healthy("a");
-    down.status = "offline";
+    down.setStatus("offline", "down");
     const error = await rejection(Promise.resolve().then(() => holderEndpoint([down, healthy("b")], { name: "a", url: down.config.url }, "resp_1", 409)));
     expect(error.status).toBe(503);
     expect(error.code).toBe("response_endpoint_unavailable");

@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { parseDmrModelList } from "../../../src/models/discovery.ts";
+import { parseModelList } from "../../../src/models/discovery.ts";
+import { DMR_PROFILE } from "../../../src/profiles/dmr.ts";
+
+const parseDmrModelList = (body: unknown) => parseModelList(DMR_PROFILE, body);
 
 describe("parseDmrModelList()", () => {
   test("parseDmrModelList() keys a DMR list with fully-qualified ids by canonical name, keeping id and created", () => {

@@ -135,3 +135,11 @@ describe("buildClientHeaders() and hop-by-hop headers", () => {
     expect(headers.get("x-kept")).toBe("k");
   });
 });
+
+describe("NDJSON streams", () => {
+  test("buildClientHeaders() asks proxies in front not to buffer Ollama's NDJSON either", () => {
+    const headers = buildClientHeaders(new Headers({ "content-type": "application/x-ndjson" }), { ...FACTS, model: "" }, false);
+    expect(headers.get("x-accel-buffering")).toBe("no");
+    expect(headers.has("x-olla-model")).toBe(false);
+  });
+});

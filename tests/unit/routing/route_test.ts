@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { BalancerName } from "../../../src/balancing/policy.ts";
 import type { Endpoint } from "../../../src/endpoints/endpoint.ts";
-import { ProxyError } from "../../../src/http/errors.ts";
+import { asProxyError } from "../../../src/http/errors.ts";
 import { normaliseModelRef } from "../../../src/models/dmr_names.ts";
 import { Router } from "../../../src/routing/route.ts";
 import { makeEndpoint, setModels } from "../_endpoints.ts";
@@ -105,7 +105,7 @@ describe("Router.candidates()", () => {
     const up = makeEndpoint("up", { models: ["ai/other"] });
     const down = makeEndpoint("down", { status: "unhealthy", models: ["ai/smollm2"] });
     const { candidates, clock, refreshes } = setup([up, down]);
-    down.nextCheckAt = clock.now() + 2_500;
+    down.scheduleCheck(clock.now() + 2_500);
     const error = await rejection(candidates("ai/smollm2"));
     expect(error.status).toBe(503);
     expect(error.code).toBe("model_unavailable");
@@ -124,10 +124,10 @@ describe("Router.candidates()", () => {
     const a = makeEndpoint("a", { status: "unhealthy", models: ["ai/x"] });
     const b = makeEndpoint("b", { status: "unhealthy", models: ["ai/x"] });
     const { candidates, clock } = setup([a, b]);
-    a.nextCheckAt = clock.now() + 9_000;
-    b.nextCheckAt = clock.now() + 4_200;
+    a.scheduleCheck(clock.now() + 9_000);
+    b.scheduleCheck(clock.now() + 4_200);
     expect((await rejection(candidates("ai/x"))).headers["retry-after"]).toBe("5");
-    b.nextCheckAt = clock.now() - 50;
+    b.scheduleCheck(clock.now() - 50);
     expect((await rejection(candidates("ai/x"))).headers["retry-after"]).toBe("1");
   });
 
@@ -191,7 +191,7 @@ describe("Router.candidates()", () => {
     const a = makeEndpoint("a");
     const gate = deferred<void>();
     const { candidates, refreshes } = setup([a], { refresh: () => gate.promise });
-    const first = candidates("ai/x").catch((e: ProxyError) => e.status);
+    const first = candidates("ai/x").catch((e: unknown) => asProxyError(e)?.status);
     const second = candidates("ai/y");
     await tick();
     setModels(a, ["ai/y"]);
@@ -208,7 +208,7 @@ describe("Router.candidates()", () => {
     const pending = candidates("ai/x").then((r) => (result = r));
     await tick();
     expect(result).toBeUndefined();
-    a.status = "healthy";
+    a.setStatus("healthy", null);
     setModels(a, ["ai/x"]);
     a.markChecked();
     await pending;

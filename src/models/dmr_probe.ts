@@ -1,13 +1,12 @@
 /**
  * @module
- * Extra reads the health loop makes of a healthy Docker Model Runner: engines and model
- * formats when its models are (re)discovered, runners on every probe. Each is one small
- * local GET; a failure keeps the previous state and is logged at debug, since older DMR
- * builds lack some of these routes.
+ * Extra reads of a healthy Docker Model Runner: engines and model formats when its models
+ * are (re)discovered, runners on every probe. Each is one small local GET; a failure keeps
+ * the previous state and is logged at debug, since older DMR builds lack some of these routes.
  */
 import type { Endpoint } from "../endpoints/endpoint.ts";
 import type { Logger } from "../log/logger.ts";
-import { parseEngineStatus, parseModelFormats, parseRunners } from "../models/dmr_state.ts";
+import { parseEngineStatus, parseModelFormats, parseRunners } from "./dmr_state.ts";
 
 export type Get = (url: string, endpoint: Endpoint, timeoutMs: number) => Promise<Response>;
 
@@ -29,26 +28,18 @@ export class DmrProbe {
       this.#json(endpoint, `${base}/engines/status`, timeoutMs),
       this.#json(endpoint, `${base}/models`, timeoutMs),
     ]);
-    this.#apply(endpoint, "/engines/status", () => {
-      if (engines !== undefined) endpoint.dmr.engines = parseEngineStatus(engines);
-    });
-    this.#apply(endpoint, "/models", () => {
-      if (formats !== undefined) endpoint.dmr.formats = parseModelFormats(formats);
-    });
-    endpoint.dmr.inventoryAt = this.#now();
+    endpoint.dmr.applyInventory(
+      this.#parse(endpoint, "/engines/status", engines, parseEngineStatus),
+      this.#parse(endpoint, "/models", formats, parseModelFormats),
+      this.#now(),
+    );
   }
 
   /** Loaded and loading runners: change with traffic, read on every probe. */
   async readRunners(endpoint: Endpoint, timeoutMs: number): Promise<void> {
-    const base = endpoint.proxyBase;
-    const body = await this.#json(endpoint, `${base}/engines/ps`, timeoutMs);
-    if (body === undefined) return;
-    this.#apply(endpoint, "/engines/ps", () => {
-      const { loaded, loading } = parseRunners(body);
-      endpoint.dmr.loaded = loaded;
-      endpoint.dmr.loadingReported = loading;
-      endpoint.dmr.psUpdatedAt = this.#now();
-    });
+    const body = await this.#json(endpoint, `${endpoint.proxyBase}/engines/ps`, timeoutMs);
+    const runners = this.#parse(endpoint, "/engines/ps", body, parseRunners);
+    if (runners) endpoint.dmr.applyRunners(runners, this.#now());
   }
 
   async #json(endpoint: Endpoint, url: string, timeoutMs: number): Promise<unknown> {
@@ -66,11 +57,13 @@ export class DmrProbe {
     }
   }
 
-  #apply(endpoint: Endpoint, what: string, apply: () => void): void {
+  #parse<T>(endpoint: Endpoint, what: string, body: unknown, parse: (body: unknown) => T): T | undefined {
+    if (body === undefined) return undefined;
     try {
-      apply();
+      return parse(body);
     } catch (error) {
       this.#logger.debug("dmr state unreadable", { endpoint: endpoint.name, what, error });
+      return undefined;
     }
   }
 }
