@@ -119,7 +119,11 @@ function matchesSegments(params: Record<string, string>, url: string): boolean {
   try {
     return sent === decodeURIComponent(parsed);
   } catch {
-    return false;
+    // Malformed percent-encoding (the router decodes it lossily): judge the raw segments
+    // themselves, and that the parser kept their number.
+    const segments = Object.values(params);
+    const dotted = segments.some((s) => s === "." || s === ".." || s.includes("\\"));
+    return !dotted && segments.length === parsed.split("/").length - 1;
   }
 }
 
