@@ -12,6 +12,7 @@ import { HealthChecker } from "./health/checker.ts";
 import { InFlight } from "./in_flight.ts";
 import { PassiveHealth } from "./health/passive.ts";
 import { Stats } from "./metrics/stats.ts";
+import { TrafficMetrics } from "./metrics/traffic.ts";
 import { ModelDiscovery } from "./models/discovery.ts";
 import { Preloader } from "./models/preload.ts";
 import { createHttpApp } from "./http/app.ts";
@@ -69,6 +70,7 @@ export async function startTureen(config: Config, options: StartOptions): Promis
   const inFlight = new InFlight();
   const slots = new Slots({ clock, ...settings.queue });
   const stats = new Stats(clock.now());
+  const traffic = new TrafficMetrics();
   const preloader = new Preloader({
     entries: settings.preload,
     fetch: runtime.fetch,
@@ -113,6 +115,8 @@ export async function startTureen(config: Config, options: StartOptions): Promis
       maxAttempts: settings.maxAttempts,
       slots,
       passive,
+      onFailover: (endpoint: string, reason: string) => traffic.failover(endpoint, reason),
+      onColdLoad: (endpoint: string, model: string, joined: boolean) => traffic.coldLoad(endpoint, model, joined),
     },
   };
   const app = createHttpApp({
@@ -128,6 +132,15 @@ export async function startTureen(config: Config, options: StartOptions): Promis
     status: { endpoints, stats, slots, config, clock },
     profiles,
     proxy: proxying,
+    metrics: {
+      traffic,
+      endpoints,
+      stats,
+      slots,
+      clock,
+      config: () => current,
+      inFlight: () => inFlight.count,
+    },
     responses: {
       ...proxying,
       affinity: new ResponseAffinity({

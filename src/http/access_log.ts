@@ -1,13 +1,15 @@
 /**
  * @module
- * One access line per request: id, method, path, model, endpoint, status, duration and
- * time to first byte. For a relayed stream the line is written when the stream ends, and
- * inference requests are counted in the stats at the same moment.
+ * One access line per request: id, method, path, model, endpoint, status, duration, time
+ * to first byte and first token, and the tokens the backend reported. For a relayed stream
+ * the line is written when the stream ends, and inference requests are counted in the
+ * stats and metrics at the same moment.
  */
 import type { MiddlewareHandler } from "hono";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Stats } from "../metrics/stats.ts";
+import { routeOfPath, type TrafficMetrics } from "../metrics/traffic.ts";
 import { requestIdFor } from "../proxying/upstream_request.ts";
 import type { AppEnv, BodyEnd, RequestRecord } from "./context.ts";
 
@@ -15,6 +17,8 @@ export interface AccessLogOptions {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly stats: Stats;
+  /** `/internal/metrics` traffic families: every request a proxy route took is counted here when it ends. */
+  readonly traffic?: TrafficMetrics;
   /** server.request_logging */
   readonly enabled: boolean;
   /** Told when each request starts and when it has finished (a relayed body: when it ends). */
@@ -37,17 +41,34 @@ export function accessLog(options: AccessLogOptions): MiddlewareHandler<AppEnv> 
     const status = c.res.status;
     const finish = (end: BodyEnd | null) => {
       done?.();
-      const durationMs = clock.now() - record.startedAt;
+      const endedAt = clock.now();
+      const durationMs = endedAt - record.startedAt;
+      const closed = status === 499 || end?.end === "client_closed";
+      const brokenOff = end !== null && end.end !== "complete" && end.end !== "no_body";
+      const outcome = closed ? "client_closed" : status >= 500 || brokenOff ? "failure" : "success";
       if (record.model) {
-        const closed = status === 499 || end?.end === "client_closed";
-        const failed = status >= 500 || (end !== null && end.end !== "complete" && end.end !== "no_body");
-        stats.record({
+        stats.record({ model: record.model, endpoint: record.endpoint, status, durationMs, outcome, at: endedAt });
+      }
+      const usage = end?.usage?.read() ?? null;
+      const firstTokenAt = end?.usage?.firstTokenAt ?? null;
+      // A proxy route sets `route` up front; one that only named a model or an endpoint is counted by its path.
+      const route = record.route ?? (record.model || record.endpoint ? routeOfPath(c.req.path) : undefined);
+      if (route && options.traffic) {
+        options.traffic.finished({
+          id: record.id,
+          route,
           model: record.model,
           endpoint: record.endpoint,
           status,
-          durationMs,
-          outcome: closed ? "client_closed" : failed ? "failure" : "success",
-          at: clock.now(),
+          outcome,
+          startedAt: record.startedAt,
+          endedAt,
+          firstByteAt: end === null ? endedAt : end.firstByteAt,
+          firstTokenAt,
+          bytes: end?.bytes ?? 0,
+          usage,
+          path: c.req.path,
+          error: record.error ?? (brokenOff ? `stream ended: ${end!.end.replace("_", " ")}` : undefined),
         });
       }
       if (!options.enabled) return;
@@ -63,6 +84,9 @@ export function accessLog(options: AccessLogOptions): MiddlewareHandler<AppEnv> 
         ttfb_ms: end === null ? durationMs : end.firstByteAt === null ? null : end.firstByteAt - record.startedAt,
         bytes: end?.bytes,
         outcome: end?.end,
+        tokens_in: usage?.input ?? undefined,
+        tokens_out: usage?.output ?? undefined,
+        ttft_ms: firstTokenAt === null ? undefined : firstTokenAt - record.startedAt,
         attempts: record.attempts && record.attempts.length > 1 ? record.attempts : undefined,
         client_ip: c.env?.remoteAddress,
         error: end?.error,

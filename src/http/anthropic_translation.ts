@@ -12,6 +12,7 @@ import { DMR_PROFILE } from "../profiles/dmr.ts";
 import { anthropicErrorResponse, describeBackendError } from "../translate/anthropic/errors.ts";
 import { InvalidRequest, toChatRequest } from "../translate/anthropic/request.ts";
 import { messageId, toAnthropicMessage } from "../translate/anthropic/response.ts";
+import type { UsageReader } from "../metrics/usage.ts";
 import { MessageStreamWriter } from "../translate/anthropic/stream.ts";
 import { anthropicEventStream } from "../translate/anthropic/stream_pipe.ts";
 import type { AnthropicRoutesOptions } from "./anthropic_routes.ts";
@@ -84,8 +85,14 @@ export async function relayTranslation(
     upstream,
     clock: options.clock,
     pingIntervalMs: options.pingIntervalMs,
-    onEnd: (end) =>
-      settle({ end: end === "error" ? "upstream_error" : end, bytes: 0, firstByteAt: startedAt }),
+    onEnd: (end) => {
+      const finish = (usage?: UsageReader) =>
+        settle({ end: end === "error" ? "upstream_error" : end, bytes: 0, firstByteAt: startedAt, usage });
+      // Tokens come from the backend's relayed stream, which has ended by now or ends at once; never wait long for it.
+      const timer = options.clock.setTimeout(() => finish(), 1000);
+      void call.then((o) => o.done).then((backend) => finish(backend.usage), () => finish())
+        .finally(() => options.clock.clearTimeout(timer));
+    },
   });
   const streamHeaders = earlyStreamHeaders("translation", headers.get("x-olla-model")!, DMR_PROFILE.type);
   if (record.endpoint) streamHeaders.set("x-olla-endpoint", record.endpoint);

@@ -20,6 +20,7 @@ import { proxyRoutes } from "./proxy_routes.ts";
 import { typeRoutes, type TypeRoutesOptions } from "./type_routes.ts";
 import { asProxyError, refuse } from "./errors.ts";
 import { mountInternalRoutes } from "./internal_routes.ts";
+import { mountMetricsRoutes, type MetricsRoutesOptions } from "./metrics_routes.ts";
 import { mountRerankRoutes } from "./rerank_routes.ts";
 import { mountResponsesRoutes, type ResponsesRoutesOptions } from "./responses_routes.ts";
 import { mountStatusRoutes, type StatusRoutesOptions } from "./status_routes.ts";
@@ -43,6 +44,8 @@ export interface HttpAppOptions {
   readonly bodyDeadline: BodyDeadline;
   /** Counts unfinished requests for graceful shutdown (src/in_flight.ts). */
   readonly inFlight?: { begin(): () => void };
+  /** `/internal/metrics` and the dashboard at `/internal/ui/`. */
+  readonly metrics?: MetricsRoutesOptions;
 }
 
 export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
@@ -51,6 +54,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
     logger: options.logger,
     clock: options.clock,
     stats: options.stats,
+    traffic: options.metrics?.traffic,
     enabled: options.requestLogging,
     inFlight: options.inFlight,
   }));
@@ -74,6 +78,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
   mountAnthropicRoutes(app, options.anthropic);
   mountResponsesRoutes(app, options.responses);
   mountRerankRoutes(app, options.proxy);
+  if (options.metrics) mountMetricsRoutes(app, options.metrics);
   mountCatalogRoutes(app, { endpoints: options.proxy.endpoints, router: options.proxy.router, profiles: options.profiles });
   app.all("/olla/proxy/*", proxyRoutes(options.profiles, options.proxy));
   for (const profile of options.profiles.profiles) {
@@ -87,6 +92,8 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
     ).toResponse()
   );
   app.onError((error, c) => {
+    const record = c.get("record");
+    if (record) record.error = error instanceof Error ? error.message : String(error);
     const known = asProxyError(error);
     if (known) return known.toResponse();
     options.logger.error("unhandled error", { request_id: c.get("record")?.id, path: c.req.path, error });

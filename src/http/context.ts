@@ -6,6 +6,7 @@ import type { Hono } from "hono";
 import type { InboundKey } from "../auth/keys_config.ts";
 import type { BodyDeadline } from "./body.ts";
 import type { ClientAddress } from "../limits/client_address.ts";
+import type { UsageReader } from "../metrics/usage.ts";
 import type { ConnInfo } from "../runtime/contract.ts";
 
 export interface BodyEnd {
@@ -13,11 +14,17 @@ export interface BodyEnd {
   readonly bytes: number;
   readonly firstByteAt: number | null;
   readonly error?: unknown;
+  /** Tokens and first-token time read from the relayed bytes. */
+  readonly usage?: UsageReader;
 }
 
 export interface RequestRecord {
   readonly id: string;
   readonly startedAt: number;
+  /** The API route kind (`chat`, `completions`, `embeddings`, ...), set by a proxy route: the request is counted in the metrics. */
+  route?: string;
+  /** The message of the error the proxy answered with, for the dashboard. */
+  error?: string;
   model?: string;
   endpoint?: string;
   attempts?: string[];

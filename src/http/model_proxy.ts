@@ -95,7 +95,12 @@ export async function forwardFor(
     clientSignal: raw.signal,
     model: record.model ?? "",
     startedAt: record.startedAt,
-    onAttempt: key === null ? undefined : (endpoint) => endpoint.dmr.trackRequest(key, request.mode),
+    onAttempt: key === null ? undefined : (endpoint) => {
+      if (!endpoint.dmr.isLoaded(key, request.mode)) {
+        settings.onColdLoad?.(endpoint.name, record.model ?? "", endpoint.dmr.isLoading(key, request.mode));
+      }
+      return endpoint.dmr.trackRequest(key, request.mode);
+    },
   }, candidates, settings);
   record.endpoint = outcome.endpoint?.name;
   record.attempts = outcome.attempts;

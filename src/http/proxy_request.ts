@@ -37,6 +37,7 @@ export interface ByModel {
 export async function forwardByModel(c: Context<AppEnv>, options: ByModel): Promise<Response> {
   const raw = c.req.raw;
   const record = c.get("record");
+  record.route = options.route.kind;
   const body = await readBodyWithin(raw, options.maxBodySize, undefined, c.get("bodyDeadline"));
   // Let the runtime notice a request it has already given up on (ConnInfo.settle: pipelining on Bun).
   await c.env?.settle?.();
@@ -76,10 +77,14 @@ export async function forwardByModel(c: Context<AppEnv>, options: ByModel): Prom
       clientSignal: raw.signal,
       model: record.model,
       startedAt: record.startedAt,
-      onAttempt: (endpoint) =>
-        endpoint.profile.type === "docker-model-runner"
-          ? endpoint.dmr.trackRequest(endpoint.keyOf(nameOn(endpoint, key, aliases)), mode)
-          : () => {},
+      onAttempt: (endpoint) => {
+        if (endpoint.profile.type !== "docker-model-runner") return () => {};
+        const onEndpoint = endpoint.keyOf(nameOn(endpoint, key, aliases));
+        if (!endpoint.dmr.isLoaded(onEndpoint, mode)) {
+          options.forwarding.onColdLoad?.(endpoint.name, record.model ?? "", endpoint.dmr.isLoading(onEndpoint, mode));
+        }
+        return endpoint.dmr.trackRequest(onEndpoint, mode);
+      },
     },
     candidates,
     options.forwarding,

@@ -12,6 +12,7 @@ import type { Endpoint } from "../endpoints/endpoint.ts";
 import type { Slots } from "../endpoints/slots.ts";
 import { displayModelName } from "../models/dmr_names.ts";
 import type { Stats } from "../metrics/stats.ts";
+import { systemStatus } from "../metrics/system_status.ts";
 import { VERSION } from "../version.ts";
 import type { AppEnv } from "./context.ts";
 
@@ -164,14 +165,6 @@ function runnerNames(ids: Iterable<string>): string[] {
     const [key, mode] = id.split("|");
     return `${displayModelName(key!)} (${mode})`;
   });
-}
-
-/** Olla's rule: critical below half the endpoints up or 90% success, degraded below 80% or 95%. */
-function systemStatus(total: number, up: number, successRate: number | null): "healthy" | "degraded" | "critical" {
-  const upRatio = total === 0 ? 0 : up / total;
-  if (upRatio < 0.5 || (successRate !== null && successRate < 90)) return "critical";
-  if (upRatio < 0.8 || (successRate !== null && successRate < 95)) return "degraded";
-  return "healthy";
 }
 
 /** Olla's endpoint id: base-36 FNV-1a of the URL without credentials, query or fragment. */

@@ -50,7 +50,7 @@ export function typeRoutes(profile: Profile, routePrefix: string, options: TypeR
     if (isManagement(profile, sub)) {
       throw refuse(
         "management_not_supported",
-        `${method} ${path} is a model management route: Tureen never forwards it to a ${profile.label} backend; ` +
+        `${method} ${path} is a model management route: Tureen never forwards it to the ${profile.label} backends; ` +
           "manage models on the backend itself",
       );
     }

@@ -11,6 +11,7 @@ import { describeFetchError } from "../endpoints/fetch_error.ts";
 import type { Slots } from "../endpoints/slots.ts";
 import type { LiveFailure, PassiveHealth } from "../health/passive.ts";
 import type { Logger } from "../log/logger.ts";
+import { isStreamContentType, type UsageReader, UsageTap, wholeBodyUsage } from "../metrics/usage.ts";
 import { type RelayEnd, relayBody } from "./relay.ts";
 import { buildClientHeaders } from "./response_headers.ts";
 import { buildUpstreamHeaders } from "./upstream_request.ts";
@@ -28,6 +29,10 @@ export interface ForwardSettings {
   readonly maxAttempts: number;
   readonly slots: Slots;
   readonly passive: PassiveHealth;
+  /** Told of each attempt given up on an endpoint (`/internal/metrics` failovers). */
+  readonly onFailover?: (endpoint: string, reason: LiveFailure) => void;
+  /** Told when a request goes to an endpoint where its model is not loaded; `joined` when a load is under way. */
+  readonly onColdLoad?: (endpoint: string, model: string, joined: boolean) => void;
 }
 
 export interface ForwardRequest {
@@ -61,7 +66,7 @@ export interface ForwardOutcome {
   readonly response: Response;
   readonly endpoint: Endpoint;
   readonly attempts: string[];
-  readonly done: Promise<{ end: RelayEnd | "no_body"; bytes: number; firstByteAt: number | null; error?: unknown }>;
+  readonly done: Promise<{ end: RelayEnd | "no_body"; bytes: number; firstByteAt: number | null; error?: unknown; usage?: UsageReader }>;
 }
 
 type Attempt =
@@ -108,6 +113,7 @@ export async function forward(
       attempts.push(`${endpoint.name}: ${attempt.summary}`);
       allTimedOut &&= attempt.failure === "header_timeout";
       passive.failure(endpoint, attempt.failure, attempt.reason);
+      settings.onFailover?.(endpoint.name, attempt.failure);
       slots.release(endpoint);
       settings.logger.warn("backend attempt failed", {
         request_id: request.requestId,
@@ -121,6 +127,7 @@ export async function forward(
     if (settings.retryStatuses.has(response.status)) {
       passive.failure(endpoint, "status", `answered ${response.status}`);
       if (!isLast) {
+        settings.onFailover?.(endpoint.name, "status");
         allTimedOut = false;
         attempt.detach();
         await response.body?.cancel().catch(() => {});
@@ -269,7 +276,8 @@ async function respondHolding(
       throw new Failure("upstream_body_error", `${endpoint.name} closed the connection while sending its answer`);
     }
     release();
-    const done = Promise.resolve({ end: "complete" as const, bytes: bytes.byteLength, firstByteAt: clock.now() });
+    const usage = wholeBodyUsage(new Uint8Array(bytes));
+    const done = Promise.resolve({ end: "complete" as const, bytes: bytes.byteLength, firstByteAt: clock.now(), usage });
     return {
       response: new Response(bytes, { status: response.status, statusText: response.statusText, headers }),
       endpoint,
@@ -278,6 +286,7 @@ async function respondHolding(
     };
   }
   let firstByteAt: number | null = null;
+  const usage = new UsageTap(isStreamContentType(response.headers.get("content-type")), () => clock.now());
   let settle!: (value: Awaited<ForwardOutcome["done"]>) => void;
   const done = new Promise<Awaited<ForwardOutcome["done"]>>((resolve) => (settle = resolve));
   const body = relayBody(response.body, {
@@ -285,13 +294,14 @@ async function respondHolding(
     idleTimeoutMs: settings.readTimeoutMs,
     abortUpstream: (reason) => controller.abort(new DOMException(reason, "AbortError")),
     onFirstByte: () => (firstByteAt = clock.now()),
+    onChunk: (chunk) => usage.push(chunk),
     onEnd: (end, bytes, error) => {
       release();
       const closed = request.clientSignal.aborted ? "client_closed" : end;
       if (closed === "upstream_error" || closed === "idle_timeout") {
         passive.failure(endpoint, "stream_error", `body ${closed.replace("_", " ")}`);
       }
-      settle({ end: closed, bytes, firstByteAt, error });
+      settle({ end: closed, bytes, firstByteAt, error, usage });
     },
   });
   return {
@@ -320,8 +330,7 @@ export const WHOLE_BODY_LIMIT = 1024 * 1024;
  * a stream and gains nothing from a per-chunk relay.
  */
 export function isSmallWholeBody(headers: Headers): boolean {
-  const type = headers.get("content-type") ?? "";
-  if (type.startsWith("text/event-stream") || type.includes("ndjson") || type.includes("stream+json")) return false;
+  if (isStreamContentType(headers.get("content-type"))) return false;
   const length = headers.get("content-length");
   if (length === null || !/^\d+$/.test(length)) return false;
   return Number(length) <= WHOLE_BODY_LIMIT;

@@ -13,6 +13,8 @@ export interface RelayOptions {
   readonly onFirstByte: () => void;
   /** Called once, however the body ends. */
   readonly onEnd: (end: RelayEnd, bytes: number, error?: unknown) => void;
+  /** Sees each chunk after it was handed to the client (the metrics tap; it must not keep or change it). */
+  readonly onChunk?: (chunk: Uint8Array) => void;
   /** Stops the backend request (frees the GPU slot). */
   readonly abortUpstream: (reason: string) => void;
   /** Longest silence between chunks; 0 waits forever (cold loads and slow prefill are silent). */
@@ -59,6 +61,7 @@ export function relayBody(body: ReadableStream<Uint8Array>, options: RelayOption
         }
         bytes += result.value.byteLength;
         controller.enqueue(result.value);
+        options.onChunk?.(result.value);
       },
       cancel(reason) {
         finish("client_closed");

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { accessLog } from "../../../src/http/access_log.ts";
 import type { AppEnv, BodyEnd } from "../../../src/http/context.ts";
 import { Stats } from "../../../src/metrics/stats.ts";
+import { TrafficMetrics } from "../../../src/metrics/traffic.ts";
 import { recordingLogger } from "../_endpoints.ts";
 import { FakeClock, tick } from "../_fake_clock.ts";
 
@@ -87,5 +88,29 @@ describe("accessLog()", () => {
     await app.request("/x", { method: "POST" });
     const counters = stats.byModel.get("ai/x")!.counters;
     expect([counters.requests, counters.successes, counters.failures]).toEqual([1, 0, 0]);
+  });
+
+  test("accessLog() adds tokens, ttft and the key name, and counts a proxy route's request in the traffic metrics once", async () => {
+    const clock = new FakeClock(1_000);
+    const logger = recordingLogger();
+    const traffic = new TrafficMetrics();
+    const app = new Hono<AppEnv>();
+    app.use(accessLog({ logger, clock, stats: new Stats(clock.now()), traffic, enabled: true }));
+    let end!: (value: BodyEnd) => void;
+    app.post("/olla/dmr/engines/v1/chat/completions", (c) => {
+      const record = c.get("record");
+      Object.assign(record, { model: "ai/smollm2", endpoint: "gpu", route: "chat", keyName: "ci-bot" });
+      record.bodyEnd = new Promise((resolve) => (end = resolve));
+      return c.text("streaming");
+    });
+    await app.request("/olla/dmr/engines/v1/chat/completions", { method: "POST" });
+    expect(traffic.requests.total()).toBe(0);
+    clock.now = () => 1_400;
+    const usage = { firstTokenAt: 1_150, read: () => ({ input: 12, output: 7, outputPerSecond: null }) };
+    end({ end: "complete", bytes: 300, firstByteAt: 1_100, usage });
+    await tick();
+    expect(logger.lines[0]!.fields).toMatchObject({ tokens_in: 12, tokens_out: 7, ttft_ms: 150, ttfb_ms: 100, key: "ci-bot" });
+    expect(traffic.requests.get(["chat", "ai/smollm2", "gpu", "200", "success"])).toBe(1);
+    expect(traffic.completionTokens.get(["gpu", "ai/smollm2"])).toBe(7);
   });
 });

@@ -211,3 +211,21 @@ describe("relayBody() first byte", () => {
     expect(calls.firstByte).toBe(1);
   });
 });
+
+describe("relayBody() metrics tap", () => {
+  test("onChunk sees each chunk the client gets, the same bytes", async () => {
+    const up = upstream();
+    const { options } = observed();
+    const seen: Uint8Array[] = [];
+    const body = relayBody(up.stream, { ...options, onChunk: (chunk) => void seen.push(chunk.slice()) });
+    const reader = body.getReader();
+    up.push(bytes(1, 2, 3));
+    const first = reader.read();
+    up.push(bytes(4));
+    expect((await first).value).toEqual(bytes(1, 2, 3));
+    expect((await reader.read()).value).toEqual(bytes(4));
+    up.close();
+    expect((await reader.read()).done).toBe(true);
+    expect(seen).toEqual([bytes(1, 2, 3), bytes(4)]);
+  });
+});
