@@ -11,13 +11,13 @@ export const bunRuntime: Runtime = {
   name: "bun",
   version: Bun.version,
   serve(options: ServeOptions) {
-    const handle = (request: Request, srv: Bun.Server<unknown>, params: Record<string, string> | null) => {
+    const handle = (request: Request, srv: Bun.Server<unknown>, params: Record<string, string> | null, trailing = false) => {
       const absolute = absoluteUrl(request);
       const conn: ConnInfo = {
         remoteAddress: srv.requestIP(request)?.address ?? "",
         disableIdleTimeout: () => srv.timeout(request, 0),
         // Only "/" is known to be canonical among targets the segment routes do not match.
-        canonicalTarget: params ? matchesSegments(params, absolute.url) : rawPathOf(absolute.url) === "/",
+        canonicalTarget: params ? matchesSegments(params, trailing, absolute.url) : rawPathOf(absolute.url) === "/",
         settle: nextTurn,
       };
       return options.handler(absolute, conn);
@@ -32,9 +32,9 @@ export const bunRuntime: Runtime = {
       idleTimeout: Math.min(255, Math.max(1, options.idleTimeoutSeconds)),
       maxRequestBodySize: options.maxRequestBodySize,
       development: false,
-      routes: segmentRoutes((request, srv) => handle(request, srv, request.params as Record<string, string>)),
-      // Targets the segment routes do not match: "/", trailing or doubled slashes, or deeper
-      // than MAX_SEGMENTS; no Tureen route has any of them.
+      routes: segmentRoutes((request, srv, trailing) => handle(request, srv, request.params as Record<string, string>, trailing)),
+      // Targets the segment routes do not match: "/", doubled slashes, or deeper than
+      // MAX_SEGMENTS; no Tureen route has any of them.
       fetch: (request, srv) => handle(request, srv, null),
     });
     return Promise.resolve({
@@ -103,17 +103,23 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const MAX_SEGMENTS = 16;
 
 type RouteHandler = (request: Bun.BunRequest<string>, srv: Bun.Server<unknown>) => Response | Promise<Response>;
+type SegmentHandler = (request: Bun.BunRequest<string>, srv: Bun.Server<unknown>, trailing: boolean) => Response | Promise<Response>;
 
-function segmentRoutes(handler: RouteHandler): Record<string, RouteHandler> {
+/** `/:s0` … `/:s0/…/:s15`, each also with a trailing slash (`/internal/ui/`). */
+function segmentRoutes(handler: SegmentHandler): Record<string, RouteHandler> {
   const routes: Record<string, RouteHandler> = {};
   let pattern = "";
-  for (let i = 0; i < MAX_SEGMENTS; i++) routes[(pattern += `/:s${i}`)] = handler;
+  for (let i = 0; i < MAX_SEGMENTS; i++) {
+    pattern += `/:s${i}`;
+    routes[pattern] = (request, srv) => handler(request, srv, false);
+    routes[`${pattern}/`] = (request, srv) => handler(request, srv, true);
+  }
   return routes;
 }
 
 /** True when the raw segments, as the router saw them, spell the path the URL parser produced. */
-function matchesSegments(params: Record<string, string>, url: string): boolean {
-  const sent = "/" + Object.values(params).join("/");
+function matchesSegments(params: Record<string, string>, trailing: boolean, url: string): boolean {
+  const sent = "/" + Object.values(params).join("/") + (trailing ? "/" : "");
   const parsed = rawPathOf(url);
   if (!parsed.includes("%")) return sent === parsed;
   try {
@@ -123,7 +129,7 @@ function matchesSegments(params: Record<string, string>, url: string): boolean {
     // themselves, and that the parser kept their number.
     const segments = Object.values(params);
     const dotted = segments.some((s) => s === "." || s === ".." || s.includes("\\"));
-    return !dotted && segments.length === parsed.split("/").length - 1;
+    return !dotted && segments.length + (trailing ? 1 : 0) === parsed.split("/").length - 1;
   }
 }
 

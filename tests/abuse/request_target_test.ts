@@ -28,6 +28,7 @@ const NOT_CANONICAL = [
   "/olla/dmr//engines/v1/chat/completions",
   "/olla/dmr/engines/v1/chat/completions#frag",
   "/olla/x/../dmr/engines/v1/chat/completions%E0%A4%A",
+  "/internal/x/../ui/",
 ];
 
 describe("request targets not in canonical form", () => {
