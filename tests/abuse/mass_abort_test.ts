@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
-import { dmrConfig, startServer, until } from "../_server.ts";
+import { dmrConfig, startServer, TEST_RUNTIME, until } from "../_server.ts";
 import { later } from "./_setup.ts";
 
 const STREAMS = 2000;
@@ -109,7 +109,9 @@ describe("mass client abort", () => {
       if (round === 0) baselineRss = rssMiB(server.pid);
       else {
         // Memory is returned lazily; allow what a GC cycle may not have handed back yet.
-        await until(() => rssMiB(server.pid) < baselineRss + 48, 10_000).catch(() => {
+        // Deno's allocator hands memory back more slowly, and more so on a loaded machine.
+        const slack = TEST_RUNTIME === "deno" ? 128 : 48;
+        await until(() => rssMiB(server.pid) < baselineRss + slack, 10_000).catch(() => {
           throw new Error(`rss ${baselineRss} -> ${rssMiB(server.pid)}`);
         });
       }
