@@ -1,21 +1,38 @@
 // Run the whole suite with Bun, then the end-to-end and abuse suites again with the server under Deno
-// (and under the compiled binary when dist/tureen exists), and print one "N passed, N failed" line.
+// (and under the compiled binary when dist/tureen exists), then tests/real and tests/compat against
+// real DMRs and llama-server (when scripts/real-backends.mjs has built them), and print one
+// "N passed, N failed" line.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cacheDir, readManifest } from "./real-backends.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bun = join(root, "node_modules", ".bin", "bun");
 const extra = process.argv.slice(2);
 
+// The real-backend leg has its own entry below; the Bun leg leaves its files alone.
 const legs = [
-  { name: "bun", args: ["test", ...extra], env: {} },
+  { name: "bun", args: ["test", "--path-ignore-patterns=tests/real/**", ...extra], env: {} },
   { name: "deno", args: ["test", "tests/e2e", "tests/compat", "tests/abuse", ...extra], env: { TUREEN_TEST_RUNTIME: "deno" } },
 ];
 if (existsSync(join(root, "dist", "tureen"))) {
   legs.push({ name: "binary", args: ["test", "tests/e2e", "tests/compat", "tests/abuse", ...extra], env: { TUREEN_TEST_RUNTIME: "binary" } });
 }
+// Real Docker Model Runners and llama-server, built by scripts/real-backends.mjs: run when built,
+// skipped in one line otherwise, and a failure in CI, which must always run it (.ci/run builds it).
+// The compat files whose stack (tests/compat/_setup.ts startStack) switches to a real DMR.
+const COMPAT_ON_REAL_DMR = ["open_webui_test.ts", "openai_sdk_test.ts", "vercel_ai_test.ts"].map((f) => `tests/compat/${f}`);
+const realLegs = [
+  { name: "bun, against real DMRs and llama-server", args: ["test", "tests/real", ...COMPAT_ON_REAL_DMR, ...extra], env: { TUREEN_TEST_BACKEND: "real" } },
+  // Deno reaches the DMRs' unix sockets through its own HTTP client: prove it against the real thing too.
+  { name: "deno, against real DMRs", args: ["test", "tests/real/dmr_test.ts", ...extra], env: { TUREEN_TEST_BACKEND: "real", TUREEN_TEST_RUNTIME: "deno" } },
+];
+let realMissing = false;
+if (readManifest()) legs.push(...realLegs);
+else if (process.env.CI === "true") realMissing = true;
+else console.log(`real-backend leg skipped: not built here (node scripts/real-backends.mjs builds it into ${cacheDir()}, ~20 min once)`);
 
 function run(leg) {
   return new Promise((resolve) => {
@@ -44,6 +61,10 @@ for (const leg of legs) {
   const result = await run(leg);
   passed += result.passed;
   failed += result.failed;
+}
+if (realMissing) {
+  console.log(`\nFAILED: the real-backend leg cannot run in CI: ${cacheDir()} holds no complete build (run node scripts/real-backends.mjs)`);
+  failed += 1;
 }
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);

@@ -27,14 +27,17 @@ export interface ServerUnderTest {
 export interface StartServerOptions {
   env?: Record<string, string>;
   args?: string[];
+  /** Unix sockets the server connects to: Deno needs --allow-write for each. */
+  sockets?: string[];
   /** Extra files beside the config file, by relative path (e.g. profiles/x.yaml). */
   files?: Record<string, string>;
 }
 
-/** The command that runs Tureen under the runtime being tested. */
-export function tureenCommand(): string[] {
+/** The command that runs Tureen under the runtime being tested (`sockets`: unix sockets Deno may write). */
+export function tureenCommand(sockets: string[] = []): string[] {
   if (TEST_RUNTIME === "deno") {
-    return [join(ROOT, "node_modules/.bin/deno"), "run", "--allow-net", "--allow-env", "--allow-read", join(ROOT, "main.ts")];
+    const write = sockets.length > 0 ? [`--allow-write=${sockets.join(",")}`] : [];
+    return [join(ROOT, "node_modules/.bin/deno"), "run", "--allow-net", "--allow-env", "--allow-read", ...write, join(ROOT, "main.ts")];
   }
   if (TEST_RUNTIME === "binary") return [join(ROOT, "dist/tureen")];
   return [process.execPath, join(ROOT, "main.ts")];
@@ -72,7 +75,7 @@ export async function startServer(config: unknown, options: StartServerOptions =
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, text);
   }
-  const proc = Bun.spawn([...tureenCommand(), "--config", configPath, ...(options.args ?? [])], {
+  const proc = Bun.spawn([...tureenCommand(options.sockets), "--config", configPath, ...(options.args ?? [])], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     stdout: "pipe",

@@ -55,7 +55,10 @@ export function byteSize(defaultText: string) {
     });
 }
 
-/** An http(s) URL without credentials in it (Olla v0.0.29 rejects user:pass@host too). */
+/**
+ * An http(s) URL without credentials in it (Olla v0.0.29 rejects user:pass@host too), or a
+ * `unix:///path/to.sock` URL with an optional base path after the socket (runtime/unix_url.ts).
+ */
 export const httpUrl = z.string().transform((value, ctx) => {
   let url: URL;
   try {
@@ -64,12 +67,23 @@ export const httpUrl = z.string().transform((value, ctx) => {
     ctx.issues.push({
       code: "custom",
       input: value,
-      message: 'expected an absolute URL such as "http://localhost:12434"',
+      message: 'expected an absolute URL such as "http://localhost:12434" or "unix:///run/dmr.sock"',
     });
     return z.NEVER;
   }
+  if (url.protocol === "unix:") {
+    if (url.host || url.search || url.hash || url.pathname.length < 2) {
+      ctx.issues.push({
+        code: "custom",
+        input: value,
+        message: 'expected an absolute socket path with three slashes, such as "unix:///run/dmr.sock" or "unix:///var/run/docker.sock/exp/vDD4.40"',
+      });
+      return z.NEVER;
+    }
+    return url.href.replace(/\/$/, "");
+  }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    ctx.issues.push({ code: "custom", input: value, message: "expected an http:// or https:// URL" });
+    ctx.issues.push({ code: "custom", input: value, message: "expected an http://, https:// or unix:// URL" });
     return z.NEVER;
   }
   if (url.username || url.password || hasCredentials(value)) {

@@ -24,7 +24,7 @@ export class Endpoint {
   readonly config: EndpointConfig;
   readonly profile: Profile;
   readonly breaker: CircuitBreaker;
-  /** Where backend paths (inference, state reads) are appended: the URL's origin, or the whole URL with preserve_path. */
+  /** Where backend paths (inference, state reads) are appended: the URL's origin, or the whole URL with preserve_path or on a unix socket. */
   readonly proxyBase: string;
   /** Engines, model formats and loaded runners, as a Docker Model Runner reports them. */
   readonly dmr = new DmrState();
@@ -47,7 +47,8 @@ export class Endpoint {
     this.config = config;
     this.profile = profile;
     this.breaker = new CircuitBreaker(breaker, clock);
-    this.proxyBase = config.preservePath ? config.url : new URL(config.url).origin;
+    // A unix URL's path after the socket is the API's base (Docker Desktop's /exp/vDD4.40), so it always stays.
+    this.proxyBase = config.preservePath || config.url.startsWith("unix:") ? config.url : new URL(config.url).origin;
     this.firstCheck = new Promise((resolve) => (this.#resolveFirstCheck = resolve));
   }
 

@@ -1,13 +1,13 @@
 /**
  * @module
  * The passthrough leg of the Anthropic routes: the request goes to an endpoint that speaks
- * Anthropic as the client sent it, and the answer comes back byte for byte. A streamed
+ * Anthropic as the client sent it (at that endpoint's own path), and the answer comes back
+ * byte for byte. A streamed
  * request whose backend is still silent after one ping interval (a cold load) gets its 200
  * and `ping` events until the backend answers (translate/anthropic/cold_load.ts).
  */
 import type { Context } from "hono";
 import type { Endpoint } from "../endpoints/endpoint.ts";
-import { DMR_PROFILE } from "../profiles/dmr.ts";
 import { pingWhileLoading } from "../translate/anthropic/cold_load.ts";
 import { anthropicErrorResponse, describeBackendError, isAnthropicError } from "../translate/anthropic/errors.ts";
 import type { AnthropicRoutesOptions } from "./anthropic_routes.ts";
@@ -36,7 +36,8 @@ export async function relayPassthrough(
     pingIntervalMs: options.pingIntervalMs,
     onEnd: (end) => settle({ end: end === "error" ? "upstream_error" : end, bytes: 0, firstByteAt: startedAt }),
   });
-  const headers = earlyStreamHeaders("passthrough", record.model ?? "", DMR_PROFILE.type);
+  // Sent before the backend answers: the first candidate is the one tried first.
+  const headers = earlyStreamHeaders("passthrough", record.model ?? "", candidates[0]!.profile.type);
   return new Response(body, { status: 200, headers });
 }
 

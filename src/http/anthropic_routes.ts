@@ -1,38 +1,39 @@
 /**
  * @module
  * Anthropic Messages: `/olla/anthropic/v1/{messages,messages/count_tokens,models}` (Olla's
- * routes; Claude Code's `?beta=true` is ignored by matching on the path) and DMR's own
- * `/olla/dmr/anthropic/v1/messages[/count_tokens]`.
+ * routes, across every backend type; Claude Code's `?beta=true` is ignored by matching on the
+ * path) and DMR's own `/olla/dmr/anthropic/v1/messages[/count_tokens]` (DMR endpoints only).
  *
- * An endpoint that speaks Anthropic (`anthropic_support`, true for DMR) gets the client's
- * body and headers untouched and its answer is relayed byte for byte (X-Olla-Mode:
- * passthrough, anthropic_passthrough.ts); only a `claude-*` name mapped by
- * `anthropic.model_map` is rewritten. When no candidate speaks it, the request is translated
- * to chat completions and back (X-Olla-Mode: translation, anthropic_translation.ts). Every
- * error is in Anthropic's shape; a backend error already in that shape passes through untouched.
+ * Candidates are the endpoints of any type serving the model, found by the client's name as
+ * sent (each endpoint normalises it its own way; `model_aliases` apply). An endpoint that
+ * speaks Anthropic (`anthropic_support`, by default where its type has a native Messages
+ * path) gets the client's body and headers untouched at its own path and its answer is
+ * relayed byte for byte (X-Olla-Mode: passthrough, anthropic_passthrough.ts); only a
+ * `claude-*` name mapped by `anthropic.model_map` (or an alias) is rewritten. When no
+ * candidate speaks it, the request is translated to chat completions at each endpoint's own
+ * chat path and back (X-Olla-Mode: translation, anthropic_translation.ts). Every error is in
+ * Anthropic's shape; a backend error already in that shape passes through untouched.
  */
 import type { Handler } from "hono";
 import type { Clock } from "../clock.ts";
 import type { Endpoint } from "../endpoints/endpoint.ts";
-import { listModels } from "../models/catalog.ts";
-import { displayModelName, normaliseModelRef } from "../models/dmr_names.ts";
 import { exactAliases, mapModel } from "../models/model_map.ts";
-import type { ForwardSettings } from "../proxying/forward.ts";
-import type { Router } from "../routing/route.ts";
+import { asPlaced, unifiedModels } from "../models/unified.ts";
+import { DMR_PROFILE } from "../profiles/dmr.ts";
+import type { Profile } from "../profiles/profile.ts";
+import type { Need } from "../routing/route.ts";
 import { estimateInputTokens } from "../translate/anthropic/count_tokens.ts";
 import { anthropicErrorResponse } from "../translate/anthropic/errors.ts";
 import { relayPassthrough } from "./anthropic_passthrough.ts";
+import { anthropicCapable, ANTHROPIC_SCOPE, chatPathOf, countTokensPathOf, messagesPathOf } from "./anthropic_targets.ts";
 import { relayTranslation } from "./anthropic_translation.ts";
-import { assertModelAllowed } from "../auth/require_key.ts";
 import type { App, AppEnv } from "./context.ts";
-import { ProxyError } from "./errors.ts";
+import { asProxyError, ProxyError } from "./errors.ts";
 import { DMR_ONLY, readProxiedBody, searchOf } from "./model_proxy.ts";
+import { routedName } from "./proxy_request.ts";
+import type { TypeRoutesOptions } from "./type_routes.ts";
 
-export interface AnthropicRoutesOptions {
-  readonly endpoints: readonly Endpoint[];
-  readonly router: Router;
-  readonly forwarding: ForwardSettings;
-  readonly maxBodySize: number;
+export interface AnthropicRoutesOptions extends TypeRoutesOptions {
   readonly clock: Clock;
   /** `anthropic.model_map` as currently configured (a reload can change it). */
   readonly modelMap: () => Readonly<Record<string, string>>;
@@ -41,9 +42,13 @@ export interface AnthropicRoutesOptions {
   readonly translator: { readonly enabled: boolean; readonly passthrough: boolean; readonly maxMessageSize: number };
 }
 
-/** Which endpoints get the request as it is, and the body limit. */
+/** Which endpoints are considered and get the request as it is, and the body limit. */
 type Route = {
+  /** All: DMR's own route, every candidate speaks it; capable: those that say so (`anthropic_support`). */
   readonly native: "all" | "capable" | "none";
+  readonly need: Pick<Need, "pool" | "scope">;
+  /** The type whose model names apply (DMR's route); null across types. */
+  readonly profile: Profile | null;
   readonly countTokens: boolean;
   readonly maxBodySize: number;
   readonly limitSetting: string;
@@ -51,13 +56,15 @@ type Route = {
 
 export function mountAnthropicRoutes(app: App, options: AnthropicRoutesOptions): void {
   const messages = (route: Route) => anthropicErrors(messagesHandler(options, route));
-  const dmr = { native: "all", maxBodySize: options.maxBodySize, limitSetting: "server.request_limits.max_body_size" } as const;
+  const dmr = { native: "all", need: DMR_ONLY, profile: DMR_PROFILE, maxBodySize: options.maxBodySize, limitSetting: "server.request_limits.max_body_size" } as const;
   app.post("/olla/dmr/anthropic/v1/messages", messages({ ...dmr, countTokens: false }));
   app.post("/olla/dmr/anthropic/v1/messages/count_tokens", messages({ ...dmr, countTokens: true }));
   const { translator } = options;
   if (!translator.enabled) return;
   const olla = {
     native: translator.passthrough ? "capable" : "none",
+    need: { pool: anthropicCapable, scope: ANTHROPIC_SCOPE },
+    profile: null,
     maxBodySize: translator.maxMessageSize,
     limitSetting: "translators.anthropic.max_message_size",
   } as const;
@@ -82,7 +89,9 @@ function anthropicErrors(handler: Handler<AppEnv>): Handler<AppEnv> {
     try {
       return await handler(c, next);
     } catch (error) {
-      if (error instanceof ProxyError) return anthropicErrorResponse(error.status, error.message, error.headers);
+      // The router's failures (model not found, none available) too, not only the routes' own.
+      const known = asProxyError(error);
+      if (known) return anthropicErrorResponse(known.status, known.message, known.headers);
       throw error;
     }
   };
@@ -102,40 +111,62 @@ function messagesHandler(options: AnthropicRoutesOptions, route: Route): Handler
     }
     const mapping = mapModel(options.modelMap(), requested);
     if ("unmapped" in mapping) throw notMapped(requested);
-    const key = normaliseModelRef(mapping.model);
-    c.get("record").model = displayModelName(key);
-    assertModelAllowed(c, mapping.model);
-    const candidates = await options.router.candidates(key, mapping.model, { engine: null, mode: "completion", ...DMR_ONLY });
-    const native = route.native === "all"
-      ? candidates
-      : route.native === "capable"
-      ? candidates.filter((e) => e.config.anthropicSupport)
-      : [];
+    const routed = routedName(c, mapping.model, route.profile, route.profile ? NO_ALIASES : options.aliases);
+    const { key, aliases } = routed;
+    const candidates = await options.router.candidates(key, mapping.model, {
+      engine: null,
+      mode: "completion",
+      ...route.need,
+      ...(aliases ? { aliases } : {}),
+    });
+    const always = route.native === "all";
+    const pathOf = (e: Endpoint) => route.countTokens ? countTokensPathOf(e, always) : messagesPathOf(e, always);
+    const speaks = route.native === "none" ? [] : candidates.filter((e) => messagesPathOf(e, always) !== null);
+    const native = speaks.filter((e) => pathOf(e) !== null);
     if (native.length > 0) {
       const sent = mapping.mapped ? encoder.encode(JSON.stringify({ ...request, model: mapping.model })) : body;
-      const path = `/anthropic/v1/messages${route.countTokens ? "/count_tokens" : ""}`;
-      const forwarded = { path, search: searchOf(raw.url), body: sent, key, mode: "completion" } as const;
+      const forwarded = {
+        path: pathOf(native[0]!)!,
+        pathFor: (e: Endpoint) => pathOf(e)!,
+        search: searchOf(raw.url),
+        body: sent,
+        key,
+        ...(aliases ? { aliases } : {}),
+        mode: "completion",
+      } as const;
       return relayPassthrough(c, options, forwarded, native, request.stream === true && !route.countTokens);
     }
     if (route.countTokens) {
       // No candidate can count: an estimate that errs high (see translate/anthropic/count_tokens.ts).
       return c.json({ input_tokens: estimateInputTokens(request) }, 200, { "x-olla-token-count": "estimate" });
     }
-    return relayTranslation(c, options, { request, requested, model: mapping.model, key }, candidates);
+    const chat = candidates.filter((e) => chatPathOf(e) !== null);
+    if (chat.length === 0) {
+      throw new ProxyError(
+        502,
+        "translation_unavailable",
+        `Model "${mapping.model}" is served only by ${candidates.map((e) => e.name).join(", ")}, which speak Anthropic ` +
+          "but take no chat completions, and translators.anthropic.passthrough_enabled is false: enable passthrough",
+      );
+    }
+    return relayTranslation(c, options, { request, requested, model: mapping.model, routed }, chat);
   };
 }
 
-/** Exact model-map aliases whose model is available, then the local models, in Anthropic's shape. */
+const NO_ALIASES: ReadonlyMap<string, readonly string[]> = new Map();
+
+/** Exact model-map aliases whose model is available, then the local models of every type, in Anthropic's shape. */
 async function modelEntries(options: AnthropicRoutesOptions): Promise<Array<Record<string, string>>> {
   await options.router.ready();
-  const listed = listModels(DMR_ONLY.pool!(options.endpoints));
+  const models = unifiedModels(anthropicCapable(options.endpoints));
   const createdAt = (seconds: number) => new Date(seconds * 1000).toISOString();
-  const byName = new Map(listed.map((m) => [m.id, m]));
   const aliases = exactAliases(options.modelMap()).flatMap(([alias, target]) => {
-    const model = byName.get(displayModelName(normaliseModelRef(target)));
-    return model ? [{ type: "model", id: alias, display_name: `${alias} (${model.id})`, created_at: createdAt(model.created) }] : [];
+    const model = models.find((m) => m.placements.some((p) => p.endpoint.serves(target)));
+    if (!model) return [];
+    return [{ type: "model", id: alias, display_name: `${alias} (${model.id})`, created_at: createdAt(model.placements[0]!.model.created) }];
   });
-  return [...aliases, ...listed.map((m) => ({ type: "model", id: m.id, display_name: m.id, created_at: createdAt(m.created) }))];
+  const local = models.map(asPlaced).map((m) => ({ type: "model", id: m.name, display_name: m.name, created_at: createdAt(m.model.created) }));
+  return [...aliases, ...local];
 }
 
 function modelsHandler(options: AnthropicRoutesOptions): Handler<AppEnv> {

@@ -1,14 +1,13 @@
 /**
  * @module
  * The translation leg of `/olla/anthropic/v1/messages`: Anthropic request → chat completions
- * on the chosen endpoint → Anthropic answer. A streamed answer whose backend is silent for a
+ * at the chosen endpoint's own chat path → Anthropic answer. A streamed answer whose backend is silent for a
  * ping interval (a cold load) starts without it (`message_start` and `ping`, then a `ping`
  * every `anthropic.ping_interval` of silence) so the client's idle timeout is not tripped;
  * errors after that point are `error` events.
  */
 import type { Context } from "hono";
 import type { Endpoint } from "../endpoints/endpoint.ts";
-import { DMR_PROFILE } from "../profiles/dmr.ts";
 import { anthropicErrorResponse, describeBackendError } from "../translate/anthropic/errors.ts";
 import { InvalidRequest, toChatRequest } from "../translate/anthropic/request.ts";
 import { messageId, toAnthropicMessage } from "../translate/anthropic/response.ts";
@@ -20,6 +19,8 @@ import type { AppEnv, BodyEnd } from "./context.ts";
 import { ProxyError } from "./errors.ts";
 import { earlyStreamHeaders, outcomeWithin, upstreamOf } from "./anthropic_upstream.ts";
 import { forwardFor } from "./model_proxy.ts";
+import type { RoutedModel } from "./proxy_request.ts";
+import { chatPathOf } from "./anthropic_targets.ts";
 
 export interface TranslatedRequest {
   readonly request: Record<string, unknown>;
@@ -27,10 +28,9 @@ export interface TranslatedRequest {
   readonly requested: string;
   /** The local model it maps to. */
   readonly model: string;
-  readonly key: string;
+  /** How that model is routed (its key, and `model_aliases` names). */
+  readonly routed: RoutedModel;
 }
-
-const CHAT_PATH = "/engines/v1/chat/completions";
 
 export async function relayTranslation(
   c: Context<AppEnv>,
@@ -46,15 +46,27 @@ export async function relayTranslation(
     throw error;
   }
   const body = new TextEncoder().encode(JSON.stringify(chat.body));
-  const call = forwardFor(c, options.forwarding, { path: CHAT_PATH, body, key: translated.key, mode: "completion" }, candidates);
+  const { key, aliases } = translated.routed;
+  const request = {
+    // Each endpoint's own chat path: DMR's /engines/v1/..., Lemonade's /api/v1/..., others' /v1/...
+    path: chatPathOf(candidates[0]!)!,
+    pathFor: (e: Endpoint) => chatPathOf(e)!,
+    body,
+    key,
+    ...(aliases ? { aliases } : {}),
+    mode: "completion",
+  } as const;
+  const call = forwardFor(c, options.forwarding, request, candidates);
   const record = c.get("record");
   const headers = new Headers({
     "x-olla-mode": "translation",
     "x-olla-model": record.model ?? translated.model,
-    "x-olla-backend-type": DMR_PROFILE.type,
+    // Until the backend answers, the first candidate is the best guess of the type.
+    "x-olla-backend-type": candidates[0]!.profile.type,
   });
   if (chat.body.stream !== true) {
-    const { response } = await call;
+    const { response, endpoint } = await call;
+    headers.set("x-olla-backend-type", endpoint.profile.type);
     const text = await response.text();
     if (!response.ok) {
       const { status, message } = describeBackendError(response.status, text);
@@ -72,6 +84,7 @@ export async function relayTranslation(
   // A backend that answers within one ping interval gets its real status on an error;
   // past that (a cold load), the stream starts and pings until the backend answers.
   const outcome = await outcomeWithin(call, options.pingIntervalMs, options.clock);
+  if (outcome) headers.set("x-olla-backend-type", outcome.endpoint.profile.type);
   const upstream = upstreamOf(outcome ? Promise.resolve(outcome) : call);
   const early = outcome ? await upstream : null;
   if (early?.kind === "error") return anthropicErrorResponse(early.status, early.message, headers);
@@ -94,7 +107,7 @@ export async function relayTranslation(
         .finally(() => options.clock.clearTimeout(timer));
     },
   });
-  const streamHeaders = earlyStreamHeaders("translation", headers.get("x-olla-model")!, DMR_PROFILE.type);
+  const streamHeaders = earlyStreamHeaders("translation", headers.get("x-olla-model")!, headers.get("x-olla-backend-type")!);
   if (record.endpoint) streamHeaders.set("x-olla-endpoint", record.endpoint);
   return new Response(stream, { status: 200, headers: streamHeaders });
 }

@@ -74,10 +74,11 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
   });
   mountInternalRoutes(app, options.runtime);
   mountStatusRoutes(app, options.status);
-  // Before the type routes: these name paths under /olla/dmr/ that the DMR type route refuses.
+  // Before /olla/proxy/* and the type routes: these name paths under /olla/dmr/ that the DMR type route
+  // refuses, and give /olla/proxy/v1/responses and /olla/<type>/.../responses their affinity.
   mountAnthropicRoutes(app, options.anthropic);
-  mountResponsesRoutes(app, options.responses);
-  mountRerankRoutes(app, options.proxy);
+  mountResponsesRoutes(app, options.responses, options.profiles);
+  mountRerankRoutes(app, options.proxy, options.profiles);
   if (options.metrics) mountMetricsRoutes(app, options.metrics);
   mountCatalogRoutes(app, { endpoints: options.proxy.endpoints, router: options.proxy.router, profiles: options.profiles });
   app.all("/olla/proxy/*", proxyRoutes(options.profiles, options.proxy));

@@ -11,17 +11,22 @@ import { displayModelName, normaliseModelRef } from "../models/dmr_names.ts";
 import type { DmrMode } from "../models/dmr_state.ts";
 import { forward, type ForwardOutcome, type ForwardSettings } from "../proxying/forward.ts";
 import { assertModelAllowed } from "../auth/require_key.ts";
-import { DMR_SCOPE, type Need } from "../routing/route.ts";
+import { rewriteModel } from "../proxying/model_rewrite.ts";
+import { DMR_SCOPE, nameOn, type Need } from "../routing/route.ts";
 import { readBodyWithin, readModelField } from "./body.ts";
 import type { AppEnv } from "./context.ts";
 
 export interface ModelRequest {
   /** Path appended to the endpoint's proxy base. */
   readonly path: string;
+  /** The path for one endpoint when it differs by type (routes across types); absent: `path`. */
+  readonly pathFor?: (endpoint: Endpoint) => string;
+  /** `model_aliases` names of the model: the body's `model` becomes the one the chosen endpoint serves. */
+  readonly aliases?: readonly string[];
   readonly search?: string;
   readonly method?: "GET" | "POST" | "DELETE";
   readonly body: Uint8Array<ArrayBuffer>;
-  /** Canonical model key, for load tracking; null when the request names no model. */
+  /** The model as routed (DMR's canonical key on DMR routes), for load tracking; null when the request names none. */
   readonly key: string | null;
   readonly mode: DmrMode;
 }
@@ -82,7 +87,7 @@ export async function forwardFor(
   // Cold loads hold a request silent for minutes; the runtime must not cut it. Only now, with
   // the body read: until here a slow body is bounded by server.read_timeout and the idle timeout.
   c.env?.disableIdleTimeout();
-  const { key } = request;
+  const { key, aliases } = request;
   const outcome = await forward({
     requestId: record.id,
     method: request.method,
@@ -95,11 +100,19 @@ export async function forwardFor(
     clientSignal: raw.signal,
     model: record.model ?? "",
     startedAt: record.startedAt,
+    ...(request.pathFor ? { pathFor: request.pathFor } : {}),
+    // Only the `model` value changes, to the name the chosen endpoint uses; every other byte as sent.
+    ...(aliases && key !== null
+      ? { bodyFor: (endpoint: Endpoint, bytes: Uint8Array<ArrayBuffer>) => rewriteModel(bytes, nameOn(endpoint, key, aliases)) }
+      : {}),
     onAttempt: key === null ? undefined : (endpoint) => {
-      if (!endpoint.dmr.isLoaded(key, request.mode)) {
-        settings.onColdLoad?.(endpoint.name, record.model ?? "", endpoint.dmr.isLoading(key, request.mode));
+      // Only DMR reports runners to track; other types say loaded or not in their list, if at all.
+      if (endpoint.profile.type !== "docker-model-runner") return () => {};
+      const onEndpoint = endpoint.keyOf(nameOn(endpoint, key, aliases));
+      if (!endpoint.dmr.isLoaded(onEndpoint, request.mode)) {
+        settings.onColdLoad?.(endpoint.name, record.model ?? "", endpoint.dmr.isLoading(onEndpoint, request.mode));
       }
-      return endpoint.dmr.trackRequest(key, request.mode);
+      return endpoint.dmr.trackRequest(onEndpoint, request.mode);
     },
   }, candidates, settings);
   record.endpoint = outcome.endpoint?.name;

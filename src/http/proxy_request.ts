@@ -8,14 +8,14 @@ import type { Context } from "hono";
 import type { Endpoint } from "../endpoints/endpoint.ts";
 import { displayModelName } from "../models/dmr_names.ts";
 import type { DmrMode } from "../models/dmr_state.ts";
-import type { Profile, ProxiedPath } from "../profiles/profile.ts";
+import type { PathKind, Profile, ProxiedPath } from "../profiles/profile.ts";
 import { forward, type ForwardOutcome, type ForwardSettings } from "../proxying/forward.ts";
-import { rewriteModel } from "../proxying/model_rewrite.ts";
-import { nameOn, type Need, type Router, type Scope } from "../routing/route.ts";
+import type { Need, Router, Scope } from "../routing/route.ts";
 import { assertModelAllowed } from "../auth/require_key.ts";
 import { readBodyWithin, readModelField } from "./body.ts";
 import type { AppEnv } from "./context.ts";
 import { refuse } from "./errors.ts";
+import { forwardFor, searchOf } from "./model_proxy.ts";
 
 export interface ByModel {
   /** Path sent to the backend (after the proxy's prefix). */
@@ -35,61 +35,71 @@ export interface ByModel {
 
 /** Forward a POST to an endpoint that serves the body's `model`. */
 export async function forwardByModel(c: Context<AppEnv>, options: ByModel): Promise<Response> {
-  const raw = c.req.raw;
   const record = c.get("record");
   record.route = options.route.kind;
-  const body = await readBodyWithin(raw, options.maxBodySize, undefined, c.get("bodyDeadline"));
+  const body = await readBodyWithin(c.req.raw, options.maxBodySize, undefined, c.get("bodyDeadline"));
   // Let the runtime notice a request it has already given up on (ConnInfo.settle: pipelining on Bun).
   await c.env?.settle?.();
-  // Cold loads hold a request silent for minutes; the runtime must not cut it. Only now, with
-  // the body read: until here a slow body is bounded by server.read_timeout and the idle timeout.
-  c.env?.disableIdleTimeout();
-  const requested = readModelField(body);
-  assertModelAllowed(c, requested);
-  const aliases = options.aliases.get(requested);
-  const key = options.profile && !aliases ? options.profile.modelKey(requested) : requested;
-  const dmr = options.profile?.type === "docker-model-runner";
-  record.model = dmr && !aliases ? displayModelName(key) : requested;
-  const mode: DmrMode = options.route.kind === "embeddings" ? "embedding" : "completion";
+  const { requested, key, aliases } = routedModel(c, body, options.profile, options.aliases);
+  const mode = modeOf(options.route.kind);
   const candidates = await options.router.candidates(key, requested, {
     engine: options.route.engine ?? null,
     mode,
     ...options.need,
     ...(aliases ? { aliases } : {}),
   });
-  const outcome = await forward(
-    {
-      requestId: record.id,
-      path: options.path,
-      search: searchOf(raw.url),
-      body,
-      // Only the `model` value changes, to the name the chosen endpoint uses; every other byte as sent.
-      ...(aliases
-        ? {
-          bodyFor: (endpoint: Endpoint, bytes: Uint8Array<ArrayBuffer>) =>
-            rewriteModel(bytes, nameOn(endpoint, key, aliases)),
-        }
-        : {}),
-      ...(options.pathFor ? { pathFor: options.pathFor } : {}),
-      headers: raw.headers,
-      clientIp: c.env?.remoteAddress ?? "",
-      trustedClient: c.get("client")?.viaTrustedProxy,
-      clientSignal: raw.signal,
-      model: record.model,
-      startedAt: record.startedAt,
-      onAttempt: (endpoint) => {
-        if (endpoint.profile.type !== "docker-model-runner") return () => {};
-        const onEndpoint = endpoint.keyOf(nameOn(endpoint, key, aliases));
-        if (!endpoint.dmr.isLoaded(onEndpoint, mode)) {
-          options.forwarding.onColdLoad?.(endpoint.name, record.model ?? "", endpoint.dmr.isLoading(onEndpoint, mode));
-        }
-        return endpoint.dmr.trackRequest(onEndpoint, mode);
-      },
-    },
-    candidates,
-    options.forwarding,
-  );
-  return settle(c, outcome);
+  const request = {
+    path: options.path,
+    search: searchOf(c.req.raw.url),
+    body,
+    key,
+    mode,
+    ...(aliases ? { aliases } : {}),
+    ...(options.pathFor ? { pathFor: options.pathFor } : {}),
+  };
+  return (await forwardFor(c, options.forwarding, request, candidates)).response;
+}
+
+/** The model a body names, as routed: the type's key on a type's route, the client's name across types (each endpoint normalises it its own way). */
+export interface RoutedModel {
+  readonly requested: string;
+  readonly key: string;
+  /** `model_aliases` backend names when the client used an alias. */
+  readonly aliases?: readonly string[];
+}
+
+/**
+ * Read the body's `model` and note it for the access log.
+ *
+ * @throws {ProxyError} 400 without a JSON object naming a model
+ */
+export function routedModel(
+  c: Context<AppEnv>,
+  body: Uint8Array,
+  profile: Profile | null,
+  aliasMap: ReadonlyMap<string, readonly string[]>,
+): RoutedModel {
+  return routedName(c, readModelField(body), profile, aliasMap);
+}
+
+/** {@link routedModel} for a name already read. */
+export function routedName(
+  c: Context<AppEnv>,
+  requested: string,
+  profile: Profile | null,
+  aliasMap: ReadonlyMap<string, readonly string[]>,
+): RoutedModel {
+  const aliases = aliasMap.get(requested);
+  const key = profile && !aliases ? profile.modelKey(requested) : requested;
+  const dmr = profile?.type === "docker-model-runner";
+  c.get("record").model = dmr && !aliases ? displayModelName(key) : requested;
+  assertModelAllowed(c, requested);
+  return { requested, key, ...(aliases ? { aliases } : {}) };
+}
+
+/** The DMR runner mode a kind of path needs. */
+export function modeOf(kind: PathKind): DmrMode {
+  return kind === "embeddings" ? "embedding" : kind === "rerank" ? "reranking" : "completion";
 }
 
 /** Forward a read-only GET to the first available endpoint of a type (e.g. Ollama's `/api/version`). */
@@ -169,9 +179,4 @@ export function rawPath(url: string): string {
   const start = url.indexOf("/", url.indexOf("//") + 2);
   const query = url.indexOf("?", start);
   return query === -1 ? url.slice(start) : url.slice(start, query);
-}
-
-export function searchOf(url: string): string {
-  const query = url.indexOf("?");
-  return query === -1 ? "" : url.slice(query);
 }

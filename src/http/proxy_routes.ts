@@ -3,7 +3,8 @@
  * `/olla/proxy/`: one URL for the whole fleet. `GET /olla/proxy/v1/models` lists every
  * model of every OpenAI-compatible endpoint; `POST /olla/proxy/v1/...` goes to any endpoint,
  * of any type, that serves the body's model and takes that path (DMR's `/engines/v1/...` is
- * its `/v1/...`), with failover across types. `/olla/proxy/api/...` is Ollama's native API
+ * its `/v1/...`), with failover across types (`/v1/responses` and `/v1/rerank` are mounted
+ * before this handler: responses_routes.ts, rerank_routes.ts). `/olla/proxy/api/...` is Ollama's native API
  * and reaches Ollama endpoints only. Anything else is a JSON 404 that reaches no backend.
  */
 import type { Context, Handler } from "hono";
@@ -61,7 +62,8 @@ export function proxyRoutes(profiles: ProfileRegistry, options: TypeRoutesOption
 function notProxied(method: string, path: string) {
   return refuse(
     "route_not_found",
-    `${method} ${path} is not a route Tureen forwards: POST /olla/proxy/v1/{chat/completions,completions,embeddings,...} ` +
-      "to any backend serving the model, GET /olla/proxy/v1/models, and Ollama's /olla/proxy/api/{chat,generate,embed,tags,...}",
+    `${method} ${path} is not a route Tureen forwards: POST /olla/proxy/v1/{chat/completions,completions,embeddings,responses,rerank,...} ` +
+      "to any backend serving the model, GET|DELETE /olla/proxy/v1/responses/{id}, GET /olla/proxy/v1/models, " +
+      "and Ollama's /olla/proxy/api/{chat,generate,embed,tags,...}",
   );
 }

@@ -72,5 +72,11 @@ export const DMR_PROFILE: Profile = {
   passthroughGets: new Set(),
   mergedGets: new Map(),
   management: [],
-  nativeApis: { anthropicMessages: "/anthropic/v1/messages", anthropicCountTokens: "/anthropic/v1/messages/count_tokens" },
+  nativeApis: {
+    anthropicMessages: "/anthropic/v1/messages",
+    anthropicCountTokens: "/anthropic/v1/messages/count_tokens",
+    responses: "/engines/v1/responses",
+    // DMR reads `/engines/v1/rerank` as an engine named v1; its own path is `/engines/rerank`.
+    rerank: "/engines/rerank",
+  },
 };

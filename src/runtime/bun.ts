@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import type { ConnInfo, Runtime, ServeOptions } from "./contract.ts";
 import { rawPathOf } from "./target.ts";
+import { unixTarget } from "./unix_url.ts";
 
 export const bunRuntime: Runtime = {
   name: "bun",
@@ -44,7 +45,11 @@ export const bunRuntime: Runtime = {
     });
   },
   // timeout:false lifts Bun's 5-minute fetch ceiling; decompress:false keeps the backend's bytes.
-  fetch: (input, init) => fetch(input, { ...init, timeout: false, decompress: false } as RequestInit),
+  fetch(input, init) {
+    const options = { ...init, timeout: false, decompress: false } as RequestInit;
+    const unix = unixTarget(input);
+    return unix ? fetch(unix.url, { ...options, unix: unix.socketPath } as RequestInit) : fetch(input, options);
+  },
   fetchDecompresses: false,
   env: (name) => Bun.env[name],
   listDir(path) {

@@ -51,6 +51,7 @@ export interface Runtime {
   /**
    * fetch for backend calls: no runtime-imposed total timeout (Bun's default is 5 min,
    * shorter than a cold model load) and bodies returned as the backend sent them.
+   * `unix:///path.sock[/base]` URLs are fetched over the socket (see unix_url.ts).
    */
   readonly fetch: (input: string, init: RequestInit) => Promise<Response>;
   /** True when `fetch` decodes gzip/br itself, so Content-Encoding must not be passed on. */

@@ -5,8 +5,27 @@
 // @ts-nocheck -- type-checked by `deno check`, which knows the Deno namespace; Bun's tsc view does not.
 import type { Runtime, ServeOptions } from "./contract.ts";
 import { isParsedPathUnchanged } from "./target.ts";
+import { unixTarget } from "./unix_url.ts";
 
 const encoder = new TextEncoder();
+
+/** One pooled HTTP client per socket, so keep-alive connections are reused like TCP ones. */
+const unixClients = new Map<string, Deno.HttpClient>();
+function unixClient(path: string): Deno.HttpClient {
+  let client = unixClients.get(path);
+  if (client) return client;
+  try {
+    client = Deno.createHttpClient({ proxy: { transport: "unix", path } });
+  } catch (error) {
+    // Deno counts connecting to a socket as writing it (2.9.6); say which flag grants exactly that.
+    if (error instanceof Deno.errors.NotCapable) {
+      throw new Error(`Deno may not connect to unix socket ${path}: start it with --allow-write=${path}`);
+    }
+    throw error;
+  }
+  unixClients.set(path, client);
+  return client;
+}
 
 export const denoRuntime: Runtime = {
   name: "deno",
@@ -52,7 +71,15 @@ export const denoRuntime: Runtime = {
       }
     });
   },
-  fetch: (input, init) => fetch(input, init),
+  fetch(input, init) {
+    const unix = unixTarget(input);
+    if (!unix) return fetch(input, init);
+    try {
+      return fetch(unix.url, { ...init, client: unixClient(unix.socketPath) });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  },
   // Deno's fetch always decodes gzip/br bodies.
   fetchDecompresses: true,
   env: (name) => Deno.env.get(name),

@@ -10,12 +10,12 @@ import {
   type CompatStack,
   EMBEDDING_DIMENSIONS,
   EMBEDDING_MODEL,
+  expectCompletionTokens,
+  expectText,
   lastBody,
   rejection,
   SETUP_TIMEOUT_MS,
   startStack,
-  TEXT,
-  TOKENS,
 } from "./_setup.ts";
 
 let stack: CompatStack;
@@ -50,9 +50,9 @@ describe("openai SDK: success paths", () => {
     });
     expect(completion.object).toBe("chat.completion");
     expect(completion.choices[0]!.message.role).toBe("assistant");
-    expect(completion.choices[0]!.message.content).toBe(TEXT);
+    expectText(completion.choices[0]!.message.content);
     expect(completion.choices[0]!.finish_reason).toBe("stop");
-    expect(completion.usage!.completion_tokens).toBe(TOKENS.length);
+    expectCompletionTokens(completion.usage!.completion_tokens);
     expect(completion.usage!.prompt_tokens).toBeGreaterThan(0);
   });
 
@@ -68,15 +68,15 @@ describe("openai SDK: success paths", () => {
     expect(lastBody(stack.dmr, "/chat/completions").stream_options).toEqual({ include_usage: true });
 
     const content = chunks.map((c) => c.choices[0]?.delta?.content ?? "").join("");
-    expect(content).toBe(TEXT);
+    expectText(content);
     expect(chunks.some((c) => c.choices[0]?.finish_reason === "stop")).toBe(true);
     // Exactly one usage chunk, with choices: [], and it is the last one.
     const withUsage = chunks.filter((c) => c.usage);
     expect(withUsage).toHaveLength(1);
     expect(withUsage[0]).toBe(chunks.at(-1)!);
     expect(withUsage[0]!.choices).toEqual([]);
-    expect(withUsage[0]!.usage!.completion_tokens).toBe(TOKENS.length);
-    expect(withUsage[0]!.usage!.total_tokens).toBe(withUsage[0]!.usage!.prompt_tokens + TOKENS.length);
+    expectCompletionTokens(withUsage[0]!.usage!.completion_tokens);
+    expect(withUsage[0]!.usage!.total_tokens).toBe(withUsage[0]!.usage!.prompt_tokens + withUsage[0]!.usage!.completion_tokens);
   });
 
   test("the SDK's stream helper (chat.completions.stream) assembles the final message", async () => {
@@ -88,16 +88,17 @@ describe("openai SDK: success paths", () => {
     const deltas: string[] = [];
     runner.on("content", (delta) => deltas.push(delta));
     const final = await runner.finalChatCompletion();
-    expect(deltas.join("")).toBe(TEXT);
-    expect(final.choices[0]!.message.content).toBe(TEXT);
-    expect(final.usage?.completion_tokens).toBe(TOKENS.length);
+    expectText(deltas.join(""));
+    // A real model may end at once: no delta, and the SDK leaves the content null.
+    expect(final.choices[0]!.message.content ?? "").toBe(deltas.join(""));
+    expectCompletionTokens(final.usage?.completion_tokens);
   });
 
   test("completions.create (legacy text completion), plain and streamed", async () => {
     const completion = await client.completions.create({ model: CHAT_MODEL, prompt: "Docker Model Runner is", max_tokens: 100 });
     expect(completion.object).toBe("text_completion");
-    expect(completion.choices[0]!.text).toBe(TEXT);
-    expect(completion.usage!.completion_tokens).toBe(TOKENS.length);
+    expectText(completion.choices[0]!.text);
+    expectCompletionTokens(completion.usage!.completion_tokens);
 
     const stream = await client.completions.create({
       model: CHAT_MODEL,
@@ -111,8 +112,8 @@ describe("openai SDK: success paths", () => {
       text += chunk.choices[0]?.text ?? "";
       if (chunk.usage) usage = chunk.usage;
     }
-    expect(text).toBe(TEXT);
-    expect(usage?.completion_tokens).toBe(TOKENS.length);
+    expectText(text);
+    expectCompletionTokens(usage?.completion_tokens);
   });
 
   // openai-node asks for encoding_format "base64" unless told otherwise and decodes the answer as
@@ -139,14 +140,15 @@ describe("openai SDK: success paths", () => {
     // Different inputs give different vectors; the same input gives the same one as a single call.
     expect(result.data[0]!.embedding).not.toEqual(result.data[1]!.embedding);
     const single = await client.embeddings.create({ model: EMBEDDING_MODEL, input: "second document", encoding_format: "float" });
-    expect(single.data[0]!.embedding).toEqual(result.data[1]!.embedding);
+    // Close, not equal: llama.cpp computes a batch and a single input with different float rounding.
+    single.data[0]!.embedding.forEach((value, i) => expect(value).toBeCloseTo(result.data[1]!.embedding[i]!, 5));
   });
 
   test("the SDK's default encoding_format (base64) reaches the backend untouched and decodes to the same vector", async () => {
     const decoded = await client.embeddings.create({ model: EMBEDDING_MODEL, input: "second document" });
     expect(lastBody(stack.dmr, "/embeddings")).toEqual({ model: EMBEDDING_MODEL, input: "second document", encoding_format: "base64" });
     const floats = await client.embeddings.create({ model: EMBEDDING_MODEL, input: "second document", encoding_format: "float" });
-    expect(decoded.data[0]!.embedding).toHaveLength(8);
+    expect(decoded.data[0]!.embedding).toHaveLength(EMBEDDING_DIMENSIONS);
     decoded.data[0]!.embedding.forEach((value, i) => expect(value).toBeCloseTo(floats.data[0]!.embedding[i]!, 5));
   });
 });
@@ -194,7 +196,7 @@ describe("openai SDK: the proxy's errors map to the SDK's exceptions", () => {
     const error = await rejection(client.embeddings.create({ model: EMBEDDING_MODEL, input: [] }));
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as APIError).type).toBe("invalid_request_error");
-    expect((error as APIError).message).toContain("Input content cannot be empty");
+    expect((error as APIError).message).toContain('"input" must not be empty');
   });
 });
 

@@ -41,7 +41,13 @@ function countTokens(value: unknown): number {
 }
 
 function usage(prompt: number, completion: number): Json {
-  return { completion_tokens: completion, prompt_tokens: prompt, total_tokens: prompt + completion };
+  // llama-server reports prompt-cache reuse here; the emulator has no cache.
+  return {
+    completion_tokens: completion,
+    prompt_tokens: prompt,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: 0 },
+  };
 }
 
 function timings(prompt: number, predicted: number): Json {
@@ -155,10 +161,13 @@ export function embeddingsResponse(body: Json, model: string): Response {
   }
   const isTokenList = Array.isArray(raw) && raw.length > 0 && raw.every((x) => typeof x === "number");
   const inputs: unknown[] = Array.isArray(raw) && !isTokenList ? raw : [raw];
-  if (inputs.length === 0 || inputs.some((x) => x === "" || (Array.isArray(x) && x.length === 0))) {
+  // As llama-server (llama-cpp-python 0.3.36's tree) answers: an empty list is refused by name, an
+  // empty token list as empty content; "" is one BOS token with add_bos models, so it embeds.
+  if (inputs.length === 0) return engineError(400, '"input" must not be empty', "invalid_request_error");
+  if (inputs.some((x) => Array.isArray(x) && x.length === 0)) {
     return engineError(400, "Input content cannot be empty", "invalid_request_error");
   }
-  const tokens = inputs.reduce<number>((n, x) => n + (Array.isArray(x) ? x.length : countTokens(x)), 0);
+  const tokens = inputs.reduce<number>((n, x) => n + (Array.isArray(x) ? x.length : Math.max(1, countTokens(x))), 0);
   return engineJson({
     model,
     object: "list",

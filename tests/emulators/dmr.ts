@@ -69,8 +69,12 @@ export interface DmrEmulator {
 }
 
 const DEFAULT_MODELS: readonly EmulatedModel[] = [{ tag: "docker.io/ai/smollm2:latest" }];
+/** As DMR v1.2.9 on Linux without GPU reports them (every engine it knows, installed or not). */
 const DEFAULT_ENGINES: Readonly<Record<string, string>> = {
+  diffusers: "Not Installed",
   "llama.cpp": "Running: llama.cpp version: c55bce4",
+  mlx: "Not Installed: only supported on Apple Silicon",
+  sglang: "Not Installed: package not installed",
   vllm: "Not Installed: binary not found",
 };
 const DEFAULT_TOKENS: readonly string[] = ["Hello", " from", " DMR"];
@@ -335,7 +339,7 @@ export async function startDmr(options: DmrOptions = {}): Promise<DmrEmulator> {
     if (path.startsWith("/models/") && (method === "GET" || method === "DELETE")) {
       return handleModelsPath(method, decodeURIComponent(path.slice("/models/".length)));
     }
-    return textError(404, "not found");
+    return textError(404, "404 page not found"); // Go's http.NotFound
   }
 
   /** Path cleaning, `/v1`, `/rerank`, `/score` aliases (§1b), CORS (§7), then routing. */

@@ -105,7 +105,10 @@ describe("DMR-owned endpoints", () => {
     expect((await byId.json()).id).toBe("docker.io/ai/smollm2:latest");
 
     expect(await (await fetch(e.url + "/engines/status")).json()).toEqual({
+      diffusers: "Not Installed",
       "llama.cpp": "Running: llama.cpp version: c55bce4",
+      mlx: "Not Installed: only supported on Apple Silicon",
+      sglang: "Not Installed: package not installed",
       vllm: "Not Installed: binary not found",
     });
     const other = await fetch(e.url + "/engines/anything-else");

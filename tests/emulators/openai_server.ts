@@ -12,7 +12,12 @@
  * - lemonade: everything under `/api/v1/`; `/api/v1/health` names loaded models.
  * - omlx: `/v1/models/status` names loaded models.
  * - openai-compatible: `/v1/models` only.
+ *
+ * Beyond chat (_openai_apis.ts): `/v1/messages` on the types that speak Anthropic natively
+ * (`count_tokens` where they have it; others answer their not-found), a stateful
+ * `/v1/responses` per instance, and `/v1/rerank`.
  */
+import { anthropicMessage, COUNTS_TOKENS, rerankAnswer, ResponsesStore, SPEAKS_ANTHROPIC } from "./_openai_apis.ts";
 import { paced, type Seen, serveRecorded } from "./_recorder.ts";
 
 export type OpenAiType =
@@ -49,6 +54,8 @@ export interface OpenAiServer {
   /** Answer inference with this status and the type's error body instead (e.g. 503). */
   failWith: number | null;
   models: string[];
+  /** Responses this instance holds, by id. */
+  responses: Map<string, Record<string, unknown>>;
   stop(): Promise<void>;
 }
 
@@ -72,6 +79,7 @@ export async function startOpenAiServer(options: OpenAiServerOptions): Promise<O
   const { type } = options;
   const base = API_BASE(type);
   const name = options.name ?? type;
+  const store = new ResponsesStore(name);
   const state: OpenAiServer = {
     url: "",
     port: 0,
@@ -80,6 +88,7 @@ export async function startOpenAiServer(options: OpenAiServerOptions): Promise<O
     loading: false,
     failWith: null,
     models: options.models ?? ["org/model-a"],
+    responses: store.held,
     stop: async () => {},
   };
   const loaded = () => options.loaded ?? state.models.slice(0, 1);
@@ -159,6 +168,11 @@ export async function startOpenAiServer(options: OpenAiServerOptions): Promise<O
         status: state.failWith,
       });
     }
+    if (path.endsWith("/messages") || path.endsWith("/messages/count_tokens")) {
+      return anthropicMessage(body, `Hello from ${name}`, path.endsWith("/count_tokens"), options.chunkDelayMs ?? 0);
+    }
+    if (path.endsWith("/responses")) return store.create(body);
+    if (path.endsWith("/rerank")) return rerankAnswer(body, model);
     if (path.endsWith("/embeddings")) {
       return Response.json({ object: "list", data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2] }], model });
     }
@@ -219,13 +233,21 @@ export async function startOpenAiServer(options: OpenAiServerOptions): Promise<O
           })),
         });
       }
+      const stored = /\/responses\/([^/]+)(\/input_items)?$/.exec(path);
+      if (stored && path.startsWith(`${base}/responses/`)) return store.read(method, stored[1]!, !!stored[2]);
       if (type === "omlx" && path === "/v1/models/status") {
         return Response.json({ models: state.models.map((id) => ({ id, loaded: loaded().includes(id) })) });
       }
     }
+    if (method === "DELETE") {
+      const stored = /\/responses\/([^/]+)$/.exec(path);
+      if (stored && path.startsWith(`${base}/responses/`)) return store.read(method, stored[1]!, false);
+    }
     if (method === "POST") {
-      const inferencePaths = ["/chat/completions", "/completions", "/embeddings", "/responses", "/messages", "/rerank"]
+      const inferencePaths = ["/chat/completions", "/completions", "/embeddings", "/responses", "/rerank"]
         .map((p) => base + p);
+      if (SPEAKS_ANTHROPIC.has(type)) inferencePaths.push("/v1/messages");
+      if (COUNTS_TOKENS.has(type)) inferencePaths.push("/v1/messages/count_tokens");
       if (type === "lm-studio") {
         inferencePaths.push("/api/v0/chat/completions", "/api/v0/completions", "/api/v0/embeddings");
       }

@@ -254,7 +254,7 @@ describe("loadConfig() validation messages", () => {
 
   test("loadConfig() rejects a non-URL endpoint url and an ftp url", () => {
     expect(yamlError("endpoints:\n  - url: not a url\n    name: a\n").problems[0]).toContain("absolute URL");
-    expect(yamlError("endpoints:\n  - url: ftp://dmr\n    name: a\n").problems[0]).toContain("http:// or https://");
+    expect(yamlError("endpoints:\n  - url: ftp://dmr\n    name: a\n").problems[0]).toContain("http://, https:// or unix://");
   });
 
   test("loadConfig() reports a missing endpoint name as a required key", () => {
@@ -314,6 +314,22 @@ describe("loadConfig() values", () => {
     expect(config.endpoints[0]!.url).toBe("http://dmr:12434/base");
     expect(config.endpoints[0]!.modelUrl).toBe("http://dmr:12434/base/m");
     expect(config.endpoints[0]!.healthUrl).toBe("http://health:9/ok");
+  });
+
+  test("loadConfig() accepts unix:// endpoint URLs with and without a base path, probes joined after it", () => {
+    const config = loadYaml(
+      "endpoints:\n  - url: unix:///run/dmr.sock\n    name: a\n  - url: unix:///var/run/docker.sock/exp/vDD4.40/\n    name: b\n",
+    );
+    expect(config.endpoints.map((e) => e.url)).toEqual(["unix:///run/dmr.sock", "unix:///var/run/docker.sock/exp/vDD4.40"]);
+    expect(config.endpoints[1]!.modelUrl).toBe("unix:///var/run/docker.sock/exp/vDD4.40/engines/v1/models");
+  });
+
+  test("loadConfig() rejects a unix URL with a host or without a socket path, showing the three-slash form", () => {
+    for (const url of ["unix://run/dmr.sock", "unix:///", "unix:"]) {
+      const error = yamlError(`endpoints:\n  - url: "${url}"\n    name: a\n`);
+      expect(error.problems[0]).toStartWith("endpoints[0].url");
+      expect(error.problems.join("\n")).toContain("unix:///run/dmr.sock");
+    }
   });
 
   test("loadConfig() merges discovery.static.endpoints and top-level endpoints, static ones first", () => {
