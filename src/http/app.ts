@@ -5,8 +5,13 @@
 import { Hono } from "hono";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
+import { internalAccess, requireKey } from "../auth/require_key.ts";
+import type { KeyRing } from "../auth/key_ring.ts";
+import type { RateLimiter } from "../limits/rate_limit.ts";
 import { accessLog } from "./access_log.ts";
 import { type AnthropicRoutesOptions, mountAnthropicRoutes } from "./anthropic_routes.ts";
+import type { BodyDeadline } from "./body.ts";
+import { canonicalTarget } from "./canonical_target.ts";
 import { corsFor } from "./cors.ts";
 import type { AppEnv } from "./context.ts";
 import type { ProfileRegistry } from "../profiles/registry.ts";
@@ -32,6 +37,11 @@ export interface HttpAppOptions {
   readonly profiles: ProfileRegistry;
   readonly anthropic: AnthropicRoutesOptions;
   readonly responses: ResponsesRoutesOptions;
+  /** Inbound keys and the /internal policy in force. */
+  readonly keyRing: KeyRing;
+  readonly rateLimiter: RateLimiter;
+  /** server.read_timeout, for every route that reads a request body. */
+  readonly bodyDeadline: BodyDeadline;
   /** Counts unfinished requests for graceful shutdown (src/in_flight.ts). */
   readonly inFlight?: { begin(): () => void };
   /** `/internal/metrics` and the dashboard at `/internal/ui/`. */
@@ -48,8 +58,20 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
     enabled: options.requestLogging,
     inFlight: options.inFlight,
   }));
+  app.use(canonicalTarget());
   const browserAccess = corsFor(options.status.config.server.cors);
   if (browserAccess) app.use(browserAccess);
+  // Before the routes: Hono runs handlers in the order they were added.
+  app.use("/internal/health", options.rateLimiter.health());
+  app.use("/internal/*", internalAccess(options.keyRing));
+  // Per-client limits first (they also slow down key guessing), then the key, then its own limit.
+  app.use("/olla/*", options.rateLimiter.proxied());
+  app.use("/olla/*", requireKey(options.keyRing));
+  app.use("/olla/*", options.rateLimiter.perKey());
+  app.use("/olla/*", async (c, next) => {
+    c.set("bodyDeadline", options.bodyDeadline);
+    await next();
+  });
   mountInternalRoutes(app, options.runtime);
   mountStatusRoutes(app, options.status);
   // Before /olla/proxy/* and the type routes: these name paths under /olla/dmr/ that the DMR type route
