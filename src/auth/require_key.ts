@@ -25,9 +25,15 @@ function unauthorized(missing: boolean): ProxyError {
 /** Identify the caller by key; the access log gets the key's name, never the key. */
 async function identify(c: Context<AppEnv>, ring: KeyRing): Promise<InboundKey> {
   const presented = presentedKey(c.req.raw.headers);
-  if (!presented) throw unauthorized(true);
+  if (!presented) {
+    c.set("refusedBy", "missing_key");
+    throw unauthorized(true);
+  }
   const key = await ring.identify(presented);
-  if (!key) throw unauthorized(false);
+  if (!key) {
+    c.set("refusedBy", "unknown_key");
+    throw unauthorized(false);
+  }
   c.set("apiKey", key);
   const record = c.get("record");
   if (record) record.keyName = key.name;

@@ -18,13 +18,14 @@ import type { ProfileRegistry } from "../profiles/registry.ts";
 import { mountCatalogRoutes } from "./catalog_routes.ts";
 import { proxyRoutes } from "./proxy_routes.ts";
 import { typeRoutes, type TypeRoutesOptions } from "./type_routes.ts";
-import { asProxyError, refuse } from "./errors.ts";
+import { asProxyError, type ProxyError, refuse } from "./errors.ts";
 import { mountInternalRoutes } from "./internal_routes.ts";
 import { mountMetricsRoutes, type MetricsRoutesOptions } from "./metrics_routes.ts";
 import { mountRerankRoutes } from "./rerank_routes.ts";
 import { mountResponsesRoutes, type ResponsesRoutesOptions } from "./responses_routes.ts";
 import { mountStatusRoutes, type StatusRoutesOptions } from "./status_routes.ts";
 import type { Stats } from "../metrics/stats.ts";
+import type { TrafficMetrics } from "../metrics/traffic.ts";
 
 export interface HttpAppOptions {
   readonly logger: Logger;
@@ -96,9 +97,20 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
     const record = c.get("record");
     if (record) record.error = error instanceof Error ? error.message : String(error);
     const known = asProxyError(error);
-    if (known) return known.toResponse();
+    if (known) {
+      if (options.metrics) countRefusal(options.metrics.traffic, known, c.get("refusedBy"));
+      return known.toResponse();
+    }
     options.logger.error("unhandled error", { request_id: c.get("record")?.id, path: c.req.path, error });
     return refuse("internal_error", "Tureen failed to handle this request; the log has the details").toResponse();
   });
   return app;
 }
+
+/** Auth and rate-limit refusals, for /internal/metrics (`tureen_auth_refusals_total`, `tureen_rate_limit_refusals_total`). */
+function countRefusal(traffic: TrafficMetrics, error: ProxyError, refusedBy: string | undefined): void {
+  if (error.status === 429 && refusedBy) traffic.rateLimited(refusedBy);
+  else if (AUTH_REFUSALS.has(error.code)) traffic.authRefused(refusedBy ?? error.code);
+}
+
+const AUTH_REFUSALS = new Set(["invalid_api_key", "model_not_allowed", "internal_forbidden"]);

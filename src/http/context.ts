@@ -42,6 +42,8 @@ export type AppEnv = {
     apiKey?: InboundKey;
     /** Set on proxied routes by the rate limiter. */
     client?: ClientAddress;
+    /** Why auth or a limit refused the request: `missing_key`, `unknown_key`, or the 429's limit (`global`, `ip`, `key`, `health`). */
+    refusedBy?: string;
     /** server.read_timeout for the request body, set on proxied routes. */
     bodyDeadline?: BodyDeadline;
   };

@@ -73,6 +73,8 @@ export class RateLimiter {
     const verdict = this.#buckets.take(id, perMinute, Math.min(this.#settings.burst_size, Math.max(perMinute, 1)), this.clock.now());
     if (verdict.allowed) return verdict;
     const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
+    // For /internal/metrics: which limit refused it (global, ip, key, health).
+    c.set("refusedBy", id.split(":")[0]!);
     throw new ProxyError(
       429,
       "rate_limit_exceeded",

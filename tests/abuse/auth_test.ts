@@ -48,6 +48,10 @@ describe("inbound API keys", () => {
     const list = await fetch(`${server.url}/olla/dmr/engines/v1/models`);
     expect(list.status).toBe(401);
     expect(dmr.requests.filter((r) => r.method === "POST")).toHaveLength(0);
+    // Counted by reason in /internal/metrics (read from loopback, which auth.internal allows).
+    const metrics = await (await fetch(`${server.url}/internal/metrics`)).text();
+    expect(metrics).toContain('tureen_auth_refusals_total{reason="unknown_key"} 1\n');
+    expect(metrics).toContain('tureen_auth_refusals_total{reason="missing_key"} 4\n');
   });
 
   test("Bearer or x-api-key is accepted; the key never reaches the backend or the log, its name does", async () => {

@@ -34,6 +34,8 @@ describe("server.rate_limits", () => {
     expect(error.type).toBe("rate_limit_error");
     expect(error.code).toBe("rate_limit_exceeded");
     expect(posts()).toBe(2);
+    const metrics = await (await fetch(`${server.url}/internal/metrics`)).text();
+    expect(metrics).toContain('tureen_rate_limit_refusals_total{scope="ip"} 1\n');
     // Limits apply to proxied routes, not to the status API.
     expect((await fetch(`${server.url}/internal/status`)).status).toBe(200);
   });
