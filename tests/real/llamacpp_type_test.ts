@@ -38,7 +38,10 @@ beforeAll(async () => {
       { url: long.url, name: "long", type: "llamacpp", ...PROBE },
     ],
   }, { sockets: [chat.socketPath] });
-  await until(async () => (await status()).endpoints.every((e: { status: string; model_count: number }) => e.status === "healthy" && e.model_count > 0), 20_000);
+  await until(async () => (await status()).endpoints.every((e: { status: string; model_count: number }) => e.status === "healthy" && e.model_count > 0), 20_000)
+    .catch(async (error) => {
+      throw new Error(`${error.message}: ${JSON.stringify(await status())}\n${server.logs.filter((l) => l.msg !== "request").slice(-10).map((l) => JSON.stringify(l)).join("\n")}`);
+    });
 }, REAL_TIMEOUT_MS);
 
 afterAll(async () => {
