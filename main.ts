@@ -8,6 +8,7 @@ import "./src/runtime/preflight.ts";
 import { startTureen, type Tureen } from "./src/app.ts";
 import type { Runtime } from "./src/runtime/contract.ts";
 import { type Config, ConfigError, loadConfig } from "./src/config/load.ts";
+import { redactUrl } from "./src/config/redact.ts";
 import { parseArgs, USAGE } from "./src/cli/args.ts";
 import { healthcheckBaseUrl, runHealthcheck } from "./src/cli/healthcheck.ts";
 import { renderConfig } from "./src/cli/print_config.ts";
@@ -138,7 +139,7 @@ logger.info("listening", {
   version: VERSION,
   runtime: `${runtime.name} ${runtime.version}`,
   config: config.source ?? "(built-in defaults)",
-  endpoints: config.endpoints.map((e) => `${e.name}=${e.url}`),
+  endpoints: config.endpoints.map((e) => `${e.name}=${redactUrl(e.url)}`),
 });
 
 if (command.kind === "serve" && command.watch) {

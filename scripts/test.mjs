@@ -1,4 +1,4 @@
-// Run the whole suite with Bun, then the end-to-end suite again with the server under Deno
+// Run the whole suite with Bun, then the end-to-end and abuse suites again with the server under Deno
 // (and under the compiled binary when dist/tureen exists), then tests/real and tests/compat against
 // real DMRs and llama-server (when scripts/real-backends.mjs has built them), and print one
 // "N passed, N failed" line.
@@ -15,10 +15,10 @@ const extra = process.argv.slice(2);
 // The real-backend leg has its own entry below; the Bun leg leaves its files alone.
 const legs = [
   { name: "bun", args: ["test", "--path-ignore-patterns=tests/real/**", ...extra], env: {} },
-  { name: "deno", args: ["test", "tests/e2e", "tests/compat", ...extra], env: { TUREEN_TEST_RUNTIME: "deno" } },
+  { name: "deno", args: ["test", "tests/e2e", "tests/compat", "tests/abuse", ...extra], env: { TUREEN_TEST_RUNTIME: "deno" } },
 ];
 if (existsSync(join(root, "dist", "tureen"))) {
-  legs.push({ name: "binary", args: ["test", "tests/e2e", "tests/compat", ...extra], env: { TUREEN_TEST_RUNTIME: "binary" } });
+  legs.push({ name: "binary", args: ["test", "tests/e2e", "tests/compat", "tests/abuse", ...extra], env: { TUREEN_TEST_RUNTIME: "binary" } });
 }
 // Real Docker Model Runners and llama-server, built by scripts/real-backends.mjs: run when built,
 // skipped in one line otherwise, and a failure in CI, which must always run it (.ci/run builds it).

@@ -20,7 +20,9 @@ import type { Logger } from "./log/logger.ts";
 import { BUILT_IN_PROFILES, ProfileRegistry } from "./profiles/registry.ts";
 import { ResponseAffinity } from "./routing/response_affinity.ts";
 import { Router } from "./routing/route.ts";
-import { planEndpoints, type ReloadSummary, settingsNeedingRestart } from "./reload.ts";
+import { deepEqual, planEndpoints, type ReloadSummary, settingsNeedingRestart } from "./reload.ts";
+import { KeyRing } from "./auth/key_ring.ts";
+import { RateLimiter } from "./limits/rate_limit.ts";
 import type { RunningServer, Runtime } from "./runtime/contract.ts";
 
 export interface Tureen {
@@ -92,6 +94,9 @@ export async function startTureen(config: Config, options: StartOptions): Promis
     clock,
     refreshModels: () => discovery.refreshModels(),
   });
+  const keyRing = new KeyRing();
+  await keyRing.replace(config.auth);
+  const rateLimiter = new RateLimiter(config.server.rate_limits, clock);
   // The config in force; reload() replaces it. Read by routes that follow reloadable settings.
   let current = config;
   const proxying = {
@@ -115,6 +120,9 @@ export async function startTureen(config: Config, options: StartOptions): Promis
     },
   };
   const app = createHttpApp({
+    keyRing,
+    rateLimiter,
+    bodyDeadline: { ms: config.server.read_timeout, clock },
     logger,
     clock,
     inFlight,
@@ -218,6 +226,8 @@ export async function startTureen(config: Config, options: StartOptions): Promis
       slots.drain();
       // Against the config started with: a restart-only change stays pending on every reload until a restart.
       const needsRestart = settingsNeedingRestart(config, next);
+      void keyRing.replace(next.auth);
+      if (!deepEqual(current.server.rate_limits, next.server.rate_limits)) rateLimiter.configure(next.server.rate_limits);
       current = next;
       return { added: plan.added, changed: plan.changed, removed: plan.removed, kept: plan.kept, needsRestart };
     },

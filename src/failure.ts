@@ -30,6 +30,7 @@ export type FailureCode =
   | "upstream_timeout"
   | "upstream_unreachable"
   | "upstream_body_error"
+  | "upstream_bad_status"
   | "internal_error";
 
 export class Failure extends Error {

@@ -9,7 +9,8 @@
  *   the router, health loop and status routes see the new list on their next read; a
  *   removed endpoint's in-flight requests and streams hold their own reference and finish.
  * - `logging.level` and `logging.format`: applied at once; `anthropic.model_map`: read per
- *   request; `server.shutdown_timeout`: read when the stop signal arrives.
+ *   request; `server.shutdown_timeout`: read when the stop signal arrives; `auth` (inbound
+ *   keys) and `server.rate_limits`: applied to the next request.
  * - Everything else (listen address, proxy timeouts, balancer, queue, breaker, limits, ...):
  *   named in a "needs restart" warning and ignored until the next start.
  */
@@ -71,6 +72,9 @@ const RELOADABLE = new Set([
   "anthropic.model_map",
   // Read when the stop signal arrives.
   "server.shutdown_timeout",
+  // Inbound keys and rate limits are swapped in place (src/auth/key_ring.ts, src/limits/).
+  "auth",
+  "server.rate_limits",
   "source",
   "warnings",
 ]);

@@ -33,7 +33,8 @@ export interface StartServerOptions {
   files?: Record<string, string>;
 }
 
-function command(sockets: string[] = []): string[] {
+/** The command that runs Tureen under the runtime being tested (`sockets`: unix sockets Deno may write). */
+export function tureenCommand(sockets: string[] = []): string[] {
   if (TEST_RUNTIME === "deno") {
     const write = sockets.length > 0 ? [`--allow-write=${sockets.join(",")}`] : [];
     return [join(ROOT, "node_modules/.bin/deno"), "run", "--allow-net", "--allow-env", "--allow-read", ...write, join(ROOT, "main.ts")];
@@ -74,7 +75,7 @@ export async function startServer(config: unknown, options: StartServerOptions =
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, text);
   }
-  const proc = Bun.spawn([...command(options.sockets), "--config", configPath, ...(options.args ?? [])], {
+  const proc = Bun.spawn([...tureenCommand(options.sockets), "--config", configPath, ...(options.args ?? [])], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     stdout: "pipe",

@@ -6,10 +6,10 @@
  */
 import { stringify } from "yaml";
 import type { Config, EndpointConfig } from "../config/load.ts";
+import { MASK, redactUrl } from "../config/redact.ts";
 import { formatDuration } from "../config/units.ts";
 
-/** Shown instead of a header or credential value. */
-export const MASK = "***";
+export { MASK };
 
 /** Key paths whose parsed value is milliseconds. */
 export const DURATION_PATHS: readonly string[] = [
@@ -18,6 +18,7 @@ export const DURATION_PATHS: readonly string[] = [
   "server.read_timeout",
   "server.read_header_timeout",
   "server.write_timeout",
+  "server.rate_limits.cleanup_interval",
   "proxy.connection_timeout",
   "proxy.response_header_timeout",
   "proxy.read_timeout",
@@ -43,7 +44,7 @@ export interface RenderOptions {
 /** The effective config as YAML, with a comment naming its source and any warnings. */
 export function renderConfig(config: Config, options: RenderOptions = {}): string {
   const mask = options.mask ?? true;
-  const { endpoints, source, warnings, discovery, profiles, ...rest } = config;
+  const { endpoints, source, warnings, discovery, auth, profiles, ...rest } = config;
   const doc: Record<string, unknown> = structuredClone({
     ...rest,
     // Every endpoint, from either list, is printed once under the top-level shorthand;
@@ -58,6 +59,15 @@ export function renderConfig(config: Config, options: RenderOptions = {}): strin
     if (target && typeof target[last] === "number") target[last] = formatDuration(target[last] as number);
   }
   doc.endpoints = endpoints.map((e) => renderEndpoint(e, mask));
+  doc.auth = {
+    keys: auth.keys.map((k) => ({
+      name: k.name,
+      key: mask ? MASK : k.key,
+      ...(k.models ? { models: [...k.models] } : {}),
+      ...(k.requestsPerMinute !== null ? { requests_per_minute: k.requestsPerMinute } : {}),
+    })),
+    internal: auth.internal,
+  };
   const header = [
     `# Effective config from ${source ?? "(built-in defaults)"}, after OLLA_* overrides and defaults.`,
     ...(mask ? [`# Header and auth values are shown as "${MASK}".`] : []),
@@ -69,12 +79,13 @@ export function renderConfig(config: Config, options: RenderOptions = {}): strin
 
 function renderEndpoint(endpoint: EndpointConfig, mask: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {
-    url: endpoint.url,
+    // Query values may be API keys (?api_key=...): masked like header values.
+    url: mask ? redactUrl(endpoint.url) : endpoint.url,
     name: endpoint.name,
     type: endpoint.type,
     priority: endpoint.priority,
-    model_url: endpoint.modelUrl,
-    health_check_url: endpoint.healthUrl,
+    model_url: mask ? redactUrl(endpoint.modelUrl) : endpoint.modelUrl,
+    health_check_url: mask ? redactUrl(endpoint.healthUrl) : endpoint.healthUrl,
     check_interval: formatDuration(endpoint.checkIntervalMs),
     check_timeout: formatDuration(endpoint.checkTimeoutMs),
     // Auth is resolved into headers (Authorization or the api_key header), so it shows here.

@@ -5,7 +5,9 @@
  * and the current value.
  */
 import { z } from "zod";
+import { hasCredentials } from "./redact.ts";
 import { parseDuration, parseSize } from "./units.ts";
+import { parseCidr } from "../limits/cidr.ts";
 
 /** The longest wait a JavaScript timer supports: 2^31-1 ms, about 24.8 days. */
 export const MAX_DURATION_MS = 2 ** 31 - 1;
@@ -84,7 +86,7 @@ export const httpUrl = z.string().transform((value, ctx) => {
     ctx.issues.push({ code: "custom", input: value, message: "expected an http://, https:// or unix:// URL" });
     return z.NEVER;
   }
-  if (url.username || url.password) {
+  if (url.username || url.password || hasCredentials(value)) {
     ctx.issues.push({
       code: "custom",
       input: value,
@@ -100,4 +102,12 @@ export const pathOrUrl = z
   .string()
   .refine((value) => value.startsWith("/") || /^https?:\/\//.test(value), {
     message: 'expected a path starting with "/" or an absolute http(s) URL',
+  })
+  .refine((value) => !hasCredentials(value), {
+    message: "credentials in the URL are not allowed; use the endpoint's auth or headers instead",
   });
+
+/** An IPv4 or IPv6 CIDR such as 10.0.0.0/8 or ::1/128 (a bare address means one host). */
+export const cidr = z.string().refine((value) => parseCidr(value) !== null, {
+  message: 'expected a CIDR such as "10.0.0.0/8" or "::1/128"',
+});

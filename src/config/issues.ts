@@ -4,6 +4,7 @@
  * current value, and the fix.
  */
 import type { z } from "zod";
+import { isSecretPath, redactUrl } from "./redact.ts";
 import { configSchema } from "./schema.ts";
 
 /** Render a key path the way YAML users read it: `discovery.static.endpoints[0].url`. */
@@ -25,9 +26,11 @@ function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   return current;
 }
 
-function show(value: unknown): string {
+function show(value: unknown, path: ReadonlyArray<PropertyKey>): string {
   if (value === undefined) return "missing";
-  const text = JSON.stringify(value);
+  // A mistyped secret (token: 987654321) is still a secret: name its type, never its value.
+  if (isSecretPath(path)) return `a ${Array.isArray(value) ? "list" : typeof value} (not shown)`;
+  const text = JSON.stringify(typeof value === "string" ? redactUrl(value) : value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
@@ -57,7 +60,7 @@ export function describeIssue(
       .join("\n  - ");
   }
   const value = valueAt(raw, issue.path);
-  const current = `current value is ${show(value)}`;
+  const current = `current value is ${show(value, issue.path)}`;
   if (issue.code === "invalid_value" && "values" in issue) {
     return `${label}: ${current}: use one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
   }

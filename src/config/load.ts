@@ -10,6 +10,7 @@ import { BUILT_IN_PROFILES, BUILT_IN_REGISTRY, ProfileRegistry } from "../profil
 import { applyEnvOverrides } from "./env.ts";
 import { type EndpointConfigInput, configSchema, type RawConfig } from "./schema.ts";
 import { describeIssue } from "./issues.ts";
+import { type InboundAuth, resolveInboundAuth } from "../auth/keys_config.ts";
 
 /** One backend, resolved: absolute probe URLs, final outbound headers. */
 export interface EndpointConfig {
@@ -31,8 +32,10 @@ export interface EndpointConfig {
   readonly anthropicSupport: boolean;
 }
 
-export type Config = Readonly<Omit<RawConfig, "endpoints">> & {
+export type Config = Readonly<Omit<RawConfig, "endpoints" | "auth">> & {
   readonly endpoints: readonly EndpointConfig[];
+  /** Inbound API keys and the /internal policy, resolved (src/auth/keys_config.ts). */
+  readonly auth: InboundAuth;
   /** The file read, or null for built-in defaults. */
   readonly source: string | null;
   /** Things that did not stop start-up but deserve a log line. */
@@ -85,15 +88,15 @@ export function loadConfig(options: LoadOptions): Config {
   let source: string | null = null;
   let text: string | undefined;
   if (explicit) {
-    text = options.readTextFile(explicit);
+    const origin = options.path ? "--config" : "OLLA_CONFIG_FILE";
+    text = readOrExplain(explicit, origin, options.readTextFile);
     if (text === undefined) {
-      const origin = options.path ? "--config" : "OLLA_CONFIG_FILE";
       throw new ConfigError(`"${explicit}"`, [`${origin} names a file that does not exist: check the path`]);
     }
     source = explicit;
   } else {
     for (const candidate of DEFAULT_CONFIG_PATHS) {
-      text = options.readTextFile(candidate);
+      text = readOrExplain(candidate, "the default lookup", options.readTextFile);
       if (text !== undefined) {
         source = candidate;
         break;
@@ -130,6 +133,19 @@ function loadProfiles(source: string | null, options: LoadOptions): Profile[] {
   }
   if (problems.length > 0) throw new ConfigError(`"${dir}"`, problems);
   return profiles;
+}
+
+/** A path that exists but cannot be read (a directory, no permission) is a config error, not a crash. */
+function readOrExplain(path: string, origin: string, read: LoadOptions["readTextFile"]): string | undefined {
+  try {
+    return read(path);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const reason = code === "EISDIR" || /is a directory/i.test(String(error))
+      ? "is a directory, not a file: name the YAML file inside it"
+      : `cannot be read (${code ?? (error as Error).message}): check its permissions`;
+    throw new ConfigError(`"${path}"`, [`${origin} names a path that ${reason}`]);
+  }
 }
 
 function parseFile(text: string, label: string): Record<string, unknown> {
@@ -224,6 +240,7 @@ export function validateConfig(
       anthropicSupport: input.anthropic_support ?? profile.nativeApis.anthropicMessages !== undefined,
     });
   }
+  const auth = resolveInboundAuth(parsed.auth, options, problems, warnings);
   if (problems.length > 0) throw new ConfigError(label, problems);
   if (endpoints.length === 0) {
     warnings.push("no endpoint is configured: every inference request will get 503");
@@ -234,21 +251,17 @@ export function validateConfig(
   if (parsed.translators.anthropic.inspector !== undefined) {
     warnings.push("translators.anthropic.inspector: accepted for Olla compatibility but not used by Tureen yet");
   }
-  if (parsed.server.rate_limits !== undefined) {
-    warnings.push("server.rate_limits: accepted for Olla compatibility but not used by Tureen yet");
-  }
   const inert = NOT_ENFORCED.filter((path) => isSet(raw, path));
   if (inert.length > 0) {
     // Olla parses some of these and never applies them (its response_timeout); say so instead.
     warnings.push(`accepted for Olla compatibility but not enforced by Tureen: ${inert.join(", ")}`);
   }
   const { endpoints: _shorthand, ...rest } = parsed;
-  return deepFreeze({ ...rest, endpoints, source: options.source, warnings, profiles: fileProfiles });
+  return deepFreeze({ ...rest, endpoints, auth, source: options.source, warnings, profiles: fileProfiles });
 }
 
 /** Olla keys that validate but change nothing here; naming them at start beats a silent no-op. */
 export const NOT_ENFORCED = [
-  "server.read_timeout",
   "server.read_header_timeout",
   "server.write_timeout",
   "server.request_limits.max_header_size",

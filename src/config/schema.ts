@@ -4,7 +4,7 @@
  * what it does and its default; unknown keys are errors (Olla ignores them silently, its #204).
  */
 import { z } from "zod";
-import { byteSize, duration, httpUrl, pathOrUrl } from "./fields.ts";
+import { byteSize, cidr, duration, httpUrl, pathOrUrl } from "./fields.ts";
 
 const authSchema = z.strictObject({
   /** bearer sends `Authorization: Bearer <token>`; api_key sends `<header>: <key>`; basic sends user and password. */
@@ -60,6 +60,48 @@ export const endpointSchema = z.strictObject({
 /** A block Olla has that Tureen accepts but does not act on yet; it is logged at start. */
 const acceptedOllaBlock = z.looseObject({}).optional();
 
+/** Olla's default trusted proxies: loopback and the private ranges. */
+export const DEFAULT_TRUSTED_PROXY_CIDRS = ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+
+const rateLimitsSchema = z
+  .strictObject({
+    /** Requests per minute for every proxied route together (default 0: off). */
+    global_requests_per_minute: z.number().int().min(0).default(0),
+    /** Requests per minute from one client address on proxied routes (default 0: off). */
+    per_ip_requests_per_minute: z.number().int().min(0).default(0),
+    /** Requests per minute to /internal/health, all clients together (default 0: off). */
+    health_requests_per_minute: z.number().int().min(0).default(0),
+    /** Requests a client may send at once before the per-minute rate applies (default 50, as Olla). */
+    burst_size: z.number().int().min(1).default(50),
+    /** How often idle per-client counters are dropped (default 5m). */
+    cleanup_interval: duration("5m"),
+    /** Believe X-Forwarded-For / X-Real-IP, but only from a peer inside trusted_proxy_cidrs (default false). */
+    trust_proxy_headers: z.boolean().default(false),
+    trusted_proxy_cidrs: z.array(cidr).default(DEFAULT_TRUSTED_PROXY_CIDRS),
+  })
+  .prefault({});
+
+const inboundKeySchema = z.strictObject({
+  /** Shown in the access log instead of the key. */
+  name: z.string().trim().min(1, "expected a non-empty name"),
+  /** The key itself; `${VAR}` reads the environment. */
+  key: z.string().optional(),
+  /** A file holding the key (e.g. /run/secrets/alice). */
+  key_file: z.string().optional(),
+  /** Models this key may use (default: all); written like request models. */
+  models: z.array(z.string().trim().min(1)).optional(),
+  /** This key's own limit, on top of server.rate_limits. */
+  requests_per_minute: z.number().int().positive().optional(),
+});
+
+/** Inbound API keys (Tureen's own block; Olla has no inbound auth). */
+const inboundAuthSchema = z.strictObject({
+  /** With keys, every proxied route needs `Authorization: Bearer <key>` or `x-api-key: <key>`. */
+  keys: z.array(inboundKeySchema).default([]),
+  /** Who may read /internal/* other than /internal/health (default: loopback with keys, open without). */
+  internal: z.enum(["loopback", "keys", "open"]).optional(),
+});
+
 const serverSchema = z.strictObject({
   /** Listen address (default localhost; use 0.0.0.0 in containers). */
   host: z.string().min(1).default("localhost"),
@@ -79,11 +121,13 @@ const serverSchema = z.strictObject({
       max_header_size: byteSize("1MB"),
     })
     .prefault({}),
-  /** Olla server timeouts; accepted, not enforced: Tureen never cuts a streaming request on them. */
+  /** Longest a request body may take to arrive; past it 408 and the connection closes (default 30s; 0 disables). */
   read_timeout: duration("30s"),
+  /** Olla server timeouts; accepted, not enforced: Tureen never cuts a streaming request on them. */
   read_header_timeout: duration("10s"),
   write_timeout: duration("0s"),
-  rate_limits: acceptedOllaBlock,
+  /** Olla's request rate limits; each is off until its per-minute value is set (unlike Olla's 100/min per IP default). */
+  rate_limits: rateLimitsSchema,
   /** Browser access (Olla's block): off by default, as in Olla. */
   cors: z
     .strictObject({
@@ -237,6 +281,7 @@ export const configSchema = z.strictObject({
   endpoints: z.array(endpointSchema).default([]),
   logging: loggingSchema.prefault({}),
   models: modelsSchema.prefault({}),
+  auth: inboundAuthSchema.prefault({}),
   /** Anthropic Messages routes (/olla/anthropic/). */
   anthropic: anthropicSchema.prefault({}),
   /** OpenAI Responses API routes. */

@@ -3,6 +3,7 @@
  * One readable reason for a failed call to an endpoint, across Bun's error `code` and
  * Deno's `cause`.
  */
+import { redactUrl } from "../config/redact.ts";
 
 /**
  * @param error what fetch threw
@@ -22,5 +23,6 @@ export function describeFetchError(error: unknown, timeoutMs?: number): string {
   if (code === "ECONNRESET" || code === "ConnectionClosed" || /reset|socket closed|connection closed/i.test(text)) {
     return "connection reset";
   }
-  return text.trim().split("\n")[0]!;
+  // Runtimes quote the URL they fetched; its query may hold a key.
+  return text.trim().split("\n")[0]!.replace(/https?:\/\/[^\s"']+/g, redactUrl);
 }

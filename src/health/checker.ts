@@ -6,6 +6,7 @@
  * 200 to anything); after a healthy probe, model discovery (models/discovery.ts) reads what
  * changed. A failing probe is logged and never stops the loop.
  */
+import { redactUrl } from "../config/redact.ts";
 import type { Clock } from "../clock.ts";
 import { backendGet, readJson } from "../endpoints/backend_get.ts";
 import type { Endpoint, EndpointStatus } from "../endpoints/endpoint.ts";
@@ -87,7 +88,7 @@ export class HealthChecker {
   #setStatus(endpoint: Endpoint, status: EndpointStatus, reason: string | null): void {
     const previous = endpoint.setStatus(status, reason);
     if (previous === status) return;
-    const fields = { endpoint: endpoint.name, url: endpoint.config.url, status, previous, reason: reason ?? undefined };
+    const fields = { endpoint: endpoint.name, url: redactUrl(endpoint.config.url), status, previous, reason: reason ?? undefined };
     if (status === "healthy") this.#options.logger.info("endpoint healthy", fields);
     else if (status === "busy") this.#options.logger.warn("endpoint busy", fields);
     else this.#options.logger.warn("endpoint unhealthy", fields);

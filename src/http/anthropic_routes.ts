@@ -27,10 +27,9 @@ import { anthropicErrorResponse } from "../translate/anthropic/errors.ts";
 import { relayPassthrough } from "./anthropic_passthrough.ts";
 import { anthropicCapable, ANTHROPIC_SCOPE, chatPathOf, countTokensPathOf, messagesPathOf } from "./anthropic_targets.ts";
 import { relayTranslation } from "./anthropic_translation.ts";
-import { readBodyWithin } from "./body.ts";
 import type { App, AppEnv } from "./context.ts";
 import { asProxyError, ProxyError } from "./errors.ts";
-import { DMR_ONLY, searchOf } from "./model_proxy.ts";
+import { DMR_ONLY, readProxiedBody, searchOf } from "./model_proxy.ts";
 import { routedName } from "./proxy_request.ts";
 import type { TypeRoutesOptions } from "./type_routes.ts";
 
@@ -104,7 +103,7 @@ const decoder = new TextDecoder();
 function messagesHandler(options: AnthropicRoutesOptions, route: Route): Handler<AppEnv> {
   return async function messages(c) {
     const raw = c.req.raw;
-    const body = await readBodyWithin(raw, route.maxBodySize, route.limitSetting);
+    const body = await readProxiedBody(c, route.maxBodySize, route.limitSetting);
     const request = parseObject(body);
     const requested = request.model;
     if (typeof requested !== "string" || requested.trim() === "") {

@@ -5,21 +5,27 @@
 import { Hono } from "hono";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
+import { internalAccess, requireKey } from "../auth/require_key.ts";
+import type { KeyRing } from "../auth/key_ring.ts";
+import type { RateLimiter } from "../limits/rate_limit.ts";
 import { accessLog } from "./access_log.ts";
 import { type AnthropicRoutesOptions, mountAnthropicRoutes } from "./anthropic_routes.ts";
+import type { BodyDeadline } from "./body.ts";
+import { canonicalTarget } from "./canonical_target.ts";
 import { corsFor } from "./cors.ts";
 import type { AppEnv } from "./context.ts";
 import type { ProfileRegistry } from "../profiles/registry.ts";
 import { mountCatalogRoutes } from "./catalog_routes.ts";
 import { proxyRoutes } from "./proxy_routes.ts";
 import { typeRoutes, type TypeRoutesOptions } from "./type_routes.ts";
-import { asProxyError, refuse } from "./errors.ts";
+import { asProxyError, type ProxyError, refuse } from "./errors.ts";
 import { mountInternalRoutes } from "./internal_routes.ts";
 import { mountMetricsRoutes, type MetricsRoutesOptions } from "./metrics_routes.ts";
 import { mountRerankRoutes } from "./rerank_routes.ts";
 import { mountResponsesRoutes, type ResponsesRoutesOptions } from "./responses_routes.ts";
 import { mountStatusRoutes, type StatusRoutesOptions } from "./status_routes.ts";
 import type { Stats } from "../metrics/stats.ts";
+import type { TrafficMetrics } from "../metrics/traffic.ts";
 
 export interface HttpAppOptions {
   readonly logger: Logger;
@@ -32,6 +38,11 @@ export interface HttpAppOptions {
   readonly profiles: ProfileRegistry;
   readonly anthropic: AnthropicRoutesOptions;
   readonly responses: ResponsesRoutesOptions;
+  /** Inbound keys and the /internal policy in force. */
+  readonly keyRing: KeyRing;
+  readonly rateLimiter: RateLimiter;
+  /** server.read_timeout, for every route that reads a request body. */
+  readonly bodyDeadline: BodyDeadline;
   /** Counts unfinished requests for graceful shutdown (src/in_flight.ts). */
   readonly inFlight?: { begin(): () => void };
   /** `/internal/metrics` and the dashboard at `/internal/ui/`. */
@@ -48,8 +59,20 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
     enabled: options.requestLogging,
     inFlight: options.inFlight,
   }));
+  app.use(canonicalTarget());
   const browserAccess = corsFor(options.status.config.server.cors);
   if (browserAccess) app.use(browserAccess);
+  // Before the routes: Hono runs handlers in the order they were added.
+  app.use("/internal/health", options.rateLimiter.health());
+  app.use("/internal/*", internalAccess(options.keyRing));
+  // Per-client limits first (they also slow down key guessing), then the key, then its own limit.
+  app.use("/olla/*", options.rateLimiter.proxied());
+  app.use("/olla/*", requireKey(options.keyRing));
+  app.use("/olla/*", options.rateLimiter.perKey());
+  app.use("/olla/*", async (c, next) => {
+    c.set("bodyDeadline", options.bodyDeadline);
+    await next();
+  });
   mountInternalRoutes(app, options.runtime);
   mountStatusRoutes(app, options.status);
   // Before /olla/proxy/* and the type routes: these name paths under /olla/dmr/ that the DMR type route
@@ -74,9 +97,20 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
     const record = c.get("record");
     if (record) record.error = error instanceof Error ? error.message : String(error);
     const known = asProxyError(error);
-    if (known) return known.toResponse();
+    if (known) {
+      if (options.metrics) countRefusal(options.metrics.traffic, known, c.get("refusedBy"));
+      return known.toResponse();
+    }
     options.logger.error("unhandled error", { request_id: c.get("record")?.id, path: c.req.path, error });
     return refuse("internal_error", "Tureen failed to handle this request; the log has the details").toResponse();
   });
   return app;
 }
+
+/** Auth and rate-limit refusals, for /internal/metrics (`tureen_auth_refusals_total`, `tureen_rate_limit_refusals_total`). */
+function countRefusal(traffic: TrafficMetrics, error: ProxyError, refusedBy: string | undefined): void {
+  if (error.status === 429 && refusedBy) traffic.rateLimited(refusedBy);
+  else if (AUTH_REFUSALS.has(error.code)) traffic.authRefused(refusedBy ?? error.code);
+}
+
+const AUTH_REFUSALS = new Set(["invalid_api_key", "model_not_allowed", "internal_forbidden"]);

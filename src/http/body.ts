@@ -4,7 +4,14 @@
  * before a byte is read; a chunked body is counted as it arrives and dropped the moment
  * it passes the limit, so the excess is never held in memory.
  */
+import type { Clock } from "../clock.ts";
 import { ProxyError, refuse } from "./errors.ts";
+
+/** How long a whole body may take to arrive (server.read_timeout); 0 means no limit. */
+export interface BodyDeadline {
+  readonly ms: number;
+  readonly clock: Clock;
+}
 
 function tooLarge(limit: number, setting: string): ProxyError {
   return refuse(
@@ -17,13 +24,43 @@ function tooLarge(limit: number, setting: string): ProxyError {
  * @param request the client's request
  * @param limit largest accepted body in bytes
  * @param setting the config key that sets `limit`, named in the 413
- * @throws {ProxyError} 413 over the limit, 400 when the body cannot be read
+ * @param deadline when given, a body not complete within `ms` is a 408 and the connection closes
+ * @throws {ProxyError} 413 over the limit, 408 past the deadline, 415 when compressed, 400 when the body cannot be read
  */
-export async function readBodyWithin(
+export function readBodyWithin(
   request: Request,
   limit: number,
   setting = "server.request_limits.max_body_size",
+  deadline?: BodyDeadline,
 ): Promise<Uint8Array<ArrayBuffer>> {
+  const encoding = request.headers.get("content-encoding");
+  if (encoding !== null && encoding.trim().toLowerCase() !== "identity") {
+    // Backends read JSON as sent; a compressed body would reach them as garbage.
+    return Promise.reject(new ProxyError(
+      415,
+      "unsupported_content_encoding",
+      `Request bodies must not be compressed (Content-Encoding: ${JSON.stringify(encoding).slice(1, -1).slice(0, 40)}): send plain JSON`,
+    ));
+  }
+  if (!deadline || deadline.ms <= 0) return readBody(request, limit, setting);
+  const { clock, ms } = deadline;
+  let timer: unknown;
+  const expired = new Promise<never>((_, reject) => {
+    timer = clock.setTimeout(() => {
+      // A stalled body holds its connection: stop reading, answer, and let the connection close.
+      request.body?.cancel().catch(() => {});
+      reject(new ProxyError(
+        408,
+        "request_timeout",
+        `The request body did not arrive within ${ms / 1000}s: send it without pauses or raise server.read_timeout`,
+        { connection: "close" },
+      ));
+    }, ms);
+  });
+  return Promise.race([readBody(request, limit, setting), expired]).finally(() => clock.clearTimeout(timer));
+}
+
+async function readBody(request: Request, limit: number, setting: string): Promise<Uint8Array<ArrayBuffer>> {
   const declared = request.headers.get("content-length");
   if (declared !== null) {
     const length = /^\d+$/.test(declared) ? Number(declared) : NaN;
@@ -75,7 +112,8 @@ function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-const decoder = new TextDecoder();
+// JSON bodies are UTF-8 (RFC 8259 §8.1); replacing bad bytes would route a model name nobody sent.
+const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Read the `model` field of a JSON request body without changing the body.
@@ -83,9 +121,22 @@ const decoder = new TextDecoder();
  * @throws {ProxyError} 400 when the body is not a JSON object with a non-empty string `model`
  */
 export function readModelField(body: Uint8Array): string {
+  let text: string;
+  try {
+    text = decoder.decode(body);
+  } catch {
+    throw new ProxyError(400, "invalid_encoding", "Request body is not valid UTF-8: send JSON encoded as UTF-8");
+  }
+  if (nestingDepth(text) > MAX_NESTING) {
+    throw new ProxyError(
+      400,
+      "invalid_json",
+      `Request body nests arrays or objects more than ${MAX_NESTING} levels deep: no inference API needs that, send a flatter body`,
+    );
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(decoder.decode(body));
+    parsed = JSON.parse(text);
   } catch (error) {
     throw refuse("invalid_json",
       `Request body is not valid JSON: ${(error as Error).message}. Send a JSON object such as {"model":"ai/smollm2",...}`,
@@ -95,10 +146,41 @@ export function readModelField(body: Uint8Array): string {
     throw refuse("invalid_request", 'Request body must be a JSON object such as {"model":"ai/smollm2",...}');
   }
   const model = (parsed as { model?: unknown }).model;
+  if (typeof model === "string" && model.length > MAX_MODEL_LENGTH) {
+    // Every error naming the model would echo it back: refuse before anything does.
+    throw new ProxyError(400, "invalid_model", `The "model" value is longer than ${MAX_MODEL_LENGTH} characters: no model name is that long`);
+  }
   if (typeof model !== "string" || model.trim() === "") {
     throw refuse("model_required",
       'Request body has no "model": name the model to use, e.g. "ai/smollm2" (see GET /olla/dmr/engines/v1/models)',
     );
   }
   return model;
+}
+
+/** Longer model names are refused (the longest Hugging Face refs are far shorter). */
+export const MAX_MODEL_LENGTH = 512;
+
+/** Deeper JSON is refused: parsers that recurse (a backend's, possibly) can be crashed by it. */
+export const MAX_NESTING = 256;
+
+/** The deepest nesting of [ and { outside strings, stopping early once past the limit. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* backslash */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) {
+      inString = true;
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > deepest && (deepest = depth) > MAX_NESTING) return deepest;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+      depth--;
+    }
+  }
+  return deepest;
 }

@@ -6,6 +6,7 @@
 import type { Hono } from "hono";
 import type { Endpoint } from "../endpoints/endpoint.ts";
 import { renderList } from "../models/list_formats.ts";
+import { allowedModels } from "../auth/require_key.ts";
 import { asPlaced, capabilities, factsOf, mergeName, type UnifiedModel, unifiedModels } from "../models/unified.ts";
 import type { ProfileRegistry } from "../profiles/registry.ts";
 import type { Router } from "../routing/route.ts";
@@ -28,7 +29,7 @@ export function mountCatalogRoutes(app: Hono<AppEnv>, options: CatalogRoutesOpti
       throw refuse("invalid_request", `format "${format}" is not supported: use one of ${FORMATS.join(", ")}`);
     }
     await options.router.ready();
-    const models = filter(unifiedModels(options.endpoints), c.req.query(), options.profiles);
+    const models = allowedModels(c, filter(unifiedModels(options.endpoints), c.req.query(), options.profiles), (m) => m.id);
     if (format === "unified") return c.json({ object: "list", data: models.map(unifiedEntry) });
     return c.json(renderList(format as "openai" | "ollama" | "lmstudio", models.map(asPlaced)));
   });

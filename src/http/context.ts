@@ -3,6 +3,9 @@
  * The per-request record every handler fills in and the access log reads.
  */
 import type { Hono } from "hono";
+import type { InboundKey } from "../auth/keys_config.ts";
+import type { BodyDeadline } from "./body.ts";
+import type { ClientAddress } from "../limits/client_address.ts";
 import type { UsageReader } from "../metrics/usage.ts";
 import type { ConnInfo } from "../runtime/contract.ts";
 
@@ -31,5 +34,18 @@ export interface RequestRecord {
   bodyEnd?: Promise<BodyEnd>;
 }
 
-export type AppEnv = { Bindings: ConnInfo; Variables: { record: RequestRecord } };
+export type AppEnv = {
+  Bindings: ConnInfo;
+  Variables: {
+    record: RequestRecord;
+    /** Set on proxied routes when inbound keys are configured. */
+    apiKey?: InboundKey;
+    /** Set on proxied routes by the rate limiter. */
+    client?: ClientAddress;
+    /** Why auth or a limit refused the request: `missing_key`, `unknown_key`, or the 429's limit (`global`, `ip`, `key`, `health`). */
+    refusedBy?: string;
+    /** server.read_timeout for the request body, set on proxied routes. */
+    bodyDeadline?: BodyDeadline;
+  };
+};
 export type App = Hono<AppEnv>;

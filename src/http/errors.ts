@@ -27,14 +27,20 @@ const STATUS_BY_CODE: Record<FailureCode, number> = {
   upstream_timeout: 504,
   upstream_unreachable: 502,
   upstream_body_error: 502,
+  upstream_bad_status: 502,
   internal_error: 500,
 };
 
 const TYPE_BY_STATUS: Record<number, string> = {
   400: "invalid_request_error",
+  401: "authentication_error",
+  403: "permission_error",
   404: "not_found_error",
   405: "invalid_request_error",
+  408: "invalid_request_error",
   413: "invalid_request_error",
+  415: "invalid_request_error",
+  429: "rate_limit_error",
   431: "invalid_request_error",
   499: "client_closed_request",
   500: "server_error",

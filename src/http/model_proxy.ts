@@ -10,6 +10,7 @@ import type { Endpoint } from "../endpoints/endpoint.ts";
 import { displayModelName, normaliseModelRef } from "../models/dmr_names.ts";
 import type { DmrMode } from "../models/dmr_state.ts";
 import { forward, type ForwardOutcome, type ForwardSettings } from "../proxying/forward.ts";
+import { assertModelAllowed } from "../auth/require_key.ts";
 import { rewriteModel } from "../proxying/model_rewrite.ts";
 import { DMR_SCOPE, nameOn, type Need } from "../routing/route.ts";
 import { readBodyWithin, readModelField } from "./body.ts";
@@ -46,14 +47,32 @@ export interface ModelBody {
 /**
  * Read the body within `maxBodySize` and its `model`, and note the model for the access log.
  *
- * @throws {ProxyError} 413 over the limit, 400 without a JSON object naming a model
+ * @throws {ProxyError} 413 over the limit, 400 without a JSON object naming a model, 403 when
+ *   the caller's API key may not use it
  */
 export async function readModelBody(c: Context<AppEnv>, maxBodySize: number): Promise<ModelBody> {
-  const body = await readBodyWithin(c.req.raw, maxBodySize);
+  const body = await readProxiedBody(c, maxBodySize);
   const requested = readModelField(body);
   const key = normaliseModelRef(requested);
   c.get("record").model = displayModelName(key);
+  assertModelAllowed(c, requested);
   return { body, requested, key };
+}
+
+/**
+ * Read a proxied request's body within `maxBodySize` and server.read_timeout, then let the
+ * runtime notice a request it has already given up on (ConnInfo.settle; pipelining on Bun).
+ *
+ * @throws {ProxyError} 413 over the limit, 408 past the deadline, 415 compressed, 400 unreadable
+ */
+export async function readProxiedBody(
+  c: Context<AppEnv>,
+  maxBodySize: number,
+  setting?: string,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const body = await readBodyWithin(c.req.raw, maxBodySize, setting, c.get("bodyDeadline"));
+  await c.env?.settle?.();
+  return body;
 }
 
 /** Forward `request` to `candidates` in order (see proxying/forward.ts) and record what happened. */
@@ -65,7 +84,8 @@ export async function forwardFor(
 ): Promise<ForwardOutcome> {
   const raw = c.req.raw;
   const record = c.get("record");
-  // Cold loads hold a request silent for minutes; the runtime must not cut it.
+  // Cold loads hold a request silent for minutes; the runtime must not cut it. Only now, with
+  // the body read: until here a slow body is bounded by server.read_timeout and the idle timeout.
   c.env?.disableIdleTimeout();
   const { key, aliases } = request;
   const outcome = await forward({
@@ -76,6 +96,7 @@ export async function forwardFor(
     body: request.body,
     headers: raw.headers,
     clientIp: c.env?.remoteAddress ?? "",
+    trustedClient: c.get("client")?.viaTrustedProxy,
     clientSignal: raw.signal,
     model: record.model ?? "",
     startedAt: record.startedAt,

@@ -11,6 +11,7 @@ import type { DmrMode } from "../models/dmr_state.ts";
 import type { PathKind, Profile, ProxiedPath } from "../profiles/profile.ts";
 import { forward, type ForwardOutcome, type ForwardSettings } from "../proxying/forward.ts";
 import type { Need, Router, Scope } from "../routing/route.ts";
+import { assertModelAllowed } from "../auth/require_key.ts";
 import { readBodyWithin, readModelField } from "./body.ts";
 import type { AppEnv } from "./context.ts";
 import { refuse } from "./errors.ts";
@@ -36,7 +37,9 @@ export interface ByModel {
 export async function forwardByModel(c: Context<AppEnv>, options: ByModel): Promise<Response> {
   const record = c.get("record");
   record.route = options.route.kind;
-  const body = await readBodyWithin(c.req.raw, options.maxBodySize);
+  const body = await readBodyWithin(c.req.raw, options.maxBodySize, undefined, c.get("bodyDeadline"));
+  // Let the runtime notice a request it has already given up on (ConnInfo.settle: pipelining on Bun).
+  await c.env?.settle?.();
   const { requested, key, aliases } = routedModel(c, body, options.profile, options.aliases);
   const mode = modeOf(options.route.kind);
   const candidates = await options.router.candidates(key, requested, {
@@ -90,6 +93,7 @@ export function routedName(
   const key = profile && !aliases ? profile.modelKey(requested) : requested;
   const dmr = profile?.type === "docker-model-runner";
   c.get("record").model = dmr && !aliases ? displayModelName(key) : requested;
+  assertModelAllowed(c, requested);
   return { requested, key, ...(aliases ? { aliases } : {}) };
 }
 
@@ -121,6 +125,7 @@ export async function forwardFirst(
       body: null,
       headers: raw.headers,
       clientIp: c.env?.remoteAddress ?? "",
+      trustedClient: c.get("client")?.viaTrustedProxy,
       clientSignal: raw.signal,
       model: "",
       startedAt: record.startedAt,

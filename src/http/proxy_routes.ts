@@ -9,6 +9,7 @@
  */
 import type { Context, Handler } from "hono";
 import { renderList } from "../models/list_formats.ts";
+import { allowedModels } from "../auth/require_key.ts";
 import { asPlaced, unifiedModels } from "../models/unified.ts";
 import type { Profile, ProxiedPath } from "../profiles/profile.ts";
 import type { ProfileRegistry } from "../profiles/registry.ts";
@@ -38,7 +39,7 @@ export function proxyRoutes(profiles: ProfileRegistry, options: TypeRoutesOption
     if (method === "GET" && sub === "/v1/models") {
       await options.router.ready();
       const fleet = options.endpoints.filter((e) => e.profile.openaiCompatible);
-      return c.json(renderList("openai", unifiedModels(fleet).map(asPlaced)));
+      return c.json(renderList("openai", [...allowedModels(c, unifiedModels(fleet).map(asPlaced), (p) => p.name)]));
     }
     const route = method === "POST"
       ? profiles.profiles.map((p) => fleetPath(p, sub)).find((r) => r !== null)

@@ -4,6 +4,7 @@
  * `/internal/status/models` and `/internal/stats/models`, plus what Olla lacks: breaker
  * state, queue depth, latency percentiles and per-endpoint check times.
  */
+import { redactUrl } from "../config/redact.ts";
 import type { Hono } from "hono";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config/load.ts";
@@ -32,7 +33,7 @@ export function mountStatusRoutes(app: Hono<AppEnv>, options: StatusRoutesOption
     return {
       id: endpointId(endpoint.config.url),
       name: endpoint.name,
-      url: endpoint.config.url,
+      url: redactUrl(endpoint.config.url),
       type: endpoint.config.type,
       status: endpoint.status,
       routable: endpoint.isAvailable(),
@@ -50,7 +51,7 @@ export function mountStatusRoutes(app: Hono<AppEnv>, options: StatusRoutesOption
       max_concurrent_requests: endpoint.config.maxConcurrentRequests,
       circuit_breaker: endpoint.breaker.snapshot(),
       health_check: {
-        url: endpoint.config.healthUrl,
+        url: redactUrl(endpoint.config.healthUrl),
         interval_ms: endpoint.config.checkIntervalMs,
         last_check_at: iso(endpoint.lastCheckAt),
         last_check_ms: endpoint.lastCheckMs,

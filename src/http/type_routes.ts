@@ -11,6 +11,7 @@ import type { Endpoint } from "../endpoints/endpoint.ts";
 import { placedModels } from "../models/catalog.ts";
 import { readMerged } from "../models/merged_read.ts";
 import { renderList } from "../models/list_formats.ts";
+import { allowedModels } from "../auth/require_key.ts";
 import type { Profile } from "../profiles/profile.ts";
 import { type ForwardSettings } from "../proxying/forward.ts";
 import type { Router } from "../routing/route.ts";
@@ -43,7 +44,8 @@ export function typeRoutes(profile: Profile, routePrefix: string, options: TypeR
     const listing = method === "GET" ? profile.listings.get(sub) : undefined;
     if (listing) {
       await options.router.ready();
-      return c.json(renderList(listing.format, placedModels(ofType(options.endpoints), listing.engine ?? null)));
+      const placed = allowedModels(c, placedModels(ofType(options.endpoints), listing.engine ?? null), (p) => p.name);
+      return c.json(renderList(listing.format, [...placed]));
     }
     if (isManagement(profile, sub)) {
       throw refuse(

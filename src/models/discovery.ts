@@ -5,6 +5,7 @@
  * the list is stale, and on a routing miss. Concurrent reads of one endpoint are shared; a
  * failed read keeps the previous list and is logged.
  */
+import { redactUrl } from "../config/redact.ts";
 import type { Clock } from "../clock.ts";
 import { backendGet, type Fetch, readJson } from "../endpoints/backend_get.ts";
 import type { Endpoint } from "../endpoints/endpoint.ts";
@@ -113,7 +114,7 @@ export class ModelDiscovery {
     } catch (error) {
       this.#options.logger.warn("model discovery failed", {
         endpoint: endpoint.name,
-        url: endpoint.config.modelUrl,
+        url: redactUrl(endpoint.config.modelUrl),
         error: describeFetchError(error, timeoutMs),
       });
     }

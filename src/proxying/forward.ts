@@ -47,6 +47,8 @@ export interface ForwardRequest {
   readonly body: Uint8Array<ArrayBuffer> | null;
   readonly headers: Headers;
   readonly clientIp: string;
+  /** The peer is a trusted proxy: its X-Real-IP and Forwarded are passed on. */
+  readonly trustedClient?: boolean;
   readonly clientSignal: AbortSignal;
   /** Model name for X-Olla-Model and logs. */
   readonly model: string;
@@ -69,7 +71,8 @@ export interface ForwardOutcome {
 
 type Attempt =
   | { kind: "response"; response: Response; controller: AbortController; detach: () => void }
-  | { kind: "failed"; failure: LiveFailure; reason: string };
+  /** `reason` is for the log and may name the backend's address; `summary` is what the client may see. */
+  | { kind: "failed"; failure: LiveFailure; reason: string; summary: string };
 
 /**
  * Forward `request` to the candidates in order, at most `maxAttempts` of them.
@@ -86,6 +89,9 @@ export async function forward(
   const attempts: string[] = [];
   let remaining = [...candidates];
   let allTimedOut = true;
+  if (request.clientSignal.aborted) {
+    throw new Failure("client_closed_request", "The client closed the connection before the request was sent on");
+  }
   while (attempts.length < settings.maxAttempts) {
     const endpoint = await slots.acquire(remaining, request.clientSignal);
     if (!endpoint) break;
@@ -104,7 +110,7 @@ export async function forward(
       throw new Failure("client_closed_request", "The client closed the connection before the backend answered");
     }
     if (attempt.kind === "failed") {
-      attempts.push(`${endpoint.name}: ${attempt.reason}`);
+      attempts.push(`${endpoint.name}: ${attempt.summary}`);
       allTimedOut &&= attempt.failure === "header_timeout";
       passive.failure(endpoint, attempt.failure, attempt.reason);
       settings.onFailover?.(endpoint.name, attempt.failure);
@@ -152,6 +158,9 @@ async function tryEndpoint(request: ForwardRequest, endpoint: Endpoint, settings
   const controller = new AbortController();
   const onClientAbort = () => controller.abort(new DOMException("client closed the connection", "AbortError"));
   request.clientSignal.addEventListener("abort", onClientAbort, { once: true });
+  // A signal that is already aborted never fires its event: without this the backend would
+  // do the work for a client that has gone (Bun aborts a pipelined request before it is read).
+  if (request.clientSignal.aborted) onClientAbort();
   // The client-abort listener stays armed until the body ends, so a disconnect mid-body aborts the backend.
   const detach = () => request.clientSignal.removeEventListener("abort", onClientAbort);
   let timedOut = false;
@@ -165,6 +174,7 @@ async function tryEndpoint(request: ForwardRequest, endpoint: Endpoint, settings
       headers: buildUpstreamHeaders(request.headers, {
         requestId: request.requestId,
         clientIp: request.clientIp,
+        trustedClient: request.trustedClient,
         host: request.headers.get("host"),
         endpointHeaders: endpoint.config.headers,
       }),
@@ -178,14 +188,12 @@ async function tryEndpoint(request: ForwardRequest, endpoint: Endpoint, settings
     clock.clearTimeout(timer);
     detach();
     if (timedOut) {
-      return {
-        kind: "failed",
-        failure: "header_timeout",
-        reason: `no response headers within ${settings.responseHeaderTimeoutMs}ms`,
-      };
+      const reason = `no response headers within ${settings.responseHeaderTimeoutMs}ms`;
+      return { kind: "failed", failure: "header_timeout", reason, summary: reason };
     }
     const reason = describeFetchError(error);
-    return { kind: "failed", failure: reason === "connection refused" ? "connection_refused" : "connection_error", reason };
+    const summary = reason === "connection refused" || reason === "connection reset" ? reason : "connection failed";
+    return { kind: "failed", failure: reason === "connection refused" ? "connection_refused" : "connection_error", reason, summary };
   }
 }
 
@@ -197,11 +205,46 @@ async function respond(
   settings: ForwardSettings,
 ): Promise<ForwardOutcome> {
   const { response, controller, detach } = attempt;
-  const { clock, slots, passive } = settings;
+  const { slots } = settings;
+  let released = false;
   const release = () => {
+    if (released) return;
+    released = true;
     detach();
     slots.release(endpoint);
   };
+  try {
+    return await respondHolding(request, endpoint, attempt, attempts, settings, release);
+  } catch (error) {
+    // Whatever went wrong before the body was handed on, the slot must come back: a slot
+    // kept here is kept until restart, and max_concurrent_requests of them wedge the endpoint.
+    release();
+    controller.abort(new DOMException("proxy failed to answer", "AbortError"));
+    await response.body?.cancel().catch(() => {});
+    throw error;
+  }
+}
+
+/** The slot is held until `release` is called: at once for a whole body, at the end of a relayed one. */
+async function respondHolding(
+  request: ForwardRequest,
+  endpoint: Endpoint,
+  attempt: Extract<Attempt, { kind: "response" }>,
+  attempts: string[],
+  settings: ForwardSettings,
+  release: () => void,
+): Promise<ForwardOutcome> {
+  const { response, controller } = attempt;
+  const { clock, passive } = settings;
+  if (response.status < 200 || response.status > 599) {
+    passive.failure(endpoint, "status", `answered impossible status ${response.status}`);
+    settings.logger.warn("backend answered an impossible status", {
+      request_id: request.requestId,
+      endpoint: endpoint.name,
+      status: response.status,
+    });
+    throw new Failure("upstream_bad_status", `${endpoint.name} answered with an invalid HTTP status`);
+  }
   const headers = buildClientHeaders(
     response.headers,
     {

@@ -4,16 +4,7 @@
  * to set, plus the proxy's X-Olla-* facts.
  */
 
-const DROPPED_RESPONSE_HEADERS = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-]);
+import { connectionNamed, isHopByHop } from "./hop_by_hop.ts";
 
 export interface OllaFacts {
   readonly endpoint: string;
@@ -31,8 +22,9 @@ export interface OllaFacts {
 export function buildClientHeaders(upstream: Headers, facts: OllaFacts, decoded: boolean): Headers {
   const headers = new Headers();
   const decodedBody = decoded && upstream.has("content-encoding");
+  const named = connectionNamed(upstream);
   for (const [name, value] of upstream) {
-    if (DROPPED_RESPONSE_HEADERS.has(name) || name.startsWith("x-olla-")) continue;
+    if (isHopByHop(name, named) || name.startsWith("x-olla-")) continue;
     if (decodedBody && (name === "content-encoding" || name === "content-length")) continue;
     headers.append(name, value);
   }
@@ -42,11 +34,21 @@ export function buildClientHeaders(upstream: Headers, facts: OllaFacts, decoded:
     if (!headers.has("x-accel-buffering")) headers.set("x-accel-buffering", "no");
     if (!headers.has("cache-control")) headers.set("cache-control", "no-cache");
   }
-  headers.set("x-olla-endpoint", facts.endpoint);
+  headers.set("x-olla-endpoint", headerSafe(facts.endpoint));
   // A read-only pass-through (Ollama's /api/version) names no model.
-  if (facts.model) headers.set("x-olla-model", facts.model);
+  if (facts.model) headers.set("x-olla-model", headerSafe(facts.model));
   headers.set("x-olla-backend-type", facts.backendType);
   headers.set("x-olla-request-id", facts.requestId);
   headers.set("x-olla-response-time", `${Math.round(facts.responseTimeMs)}ms`);
   return headers;
+}
+
+/**
+ * A model id or name as a header value: printable ASCII passes as it is (every id the seed
+ * shows), anything else (non-ASCII, CR/LF, controls) is percent-encoded as UTF-8 (a lone
+ * surrogate as U+FFFD), so a backend's odd model id can never make the response fail.
+ */
+export function headerSafe(value: string): string {
+  if (/^[\x20-\x7e]*$/.test(value)) return value;
+  return value.replace(/[^\x20-\x7e]+/gu, (run) => encodeURIComponent(run.toWellFormed()));
 }

@@ -4,17 +4,10 @@
  * headers, plus forwarding facts and the endpoint's own headers.
  */
 
-/** RFC 9110 §7.6.1 connection-specific headers, plus ones the runtime or the proxy sets itself. */
+import { connectionNamed, isHopByHop } from "./hop_by_hop.ts";
+
+/** Headers the runtime or the proxy sets itself, and credentials meant for the proxy. */
 const DROPPED_REQUEST_HEADERS = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
   "host",
   "content-length",
   "accept-encoding",
@@ -24,6 +17,8 @@ const DROPPED_REQUEST_HEADERS = new Set([
   "authorization",
   "cookie",
   "x-api-key",
+  "api-key",
+  "x-goog-api-key",
   "x-auth-token",
   "x-request-id",
   "x-forwarded-for",
@@ -31,12 +26,17 @@ const DROPPED_REQUEST_HEADERS = new Set([
   "x-forwarded-host",
 ]);
 
+/** Client-address headers a backend may act on: passed on only from a trusted proxy. */
+const CLIENT_ADDRESS_HEADERS = new Set(["x-real-ip", "forwarded"]);
+
 export interface UpstreamHeaderFacts {
   readonly requestId: string;
   readonly clientIp: string;
   /** The Host the client used, passed on as X-Forwarded-Host. */
   readonly host: string | null;
   readonly endpointHeaders: ReadonlyArray<readonly [string, string]>;
+  /** The peer is a trusted proxy (server.rate_limits.trusted_proxy_cidrs): keep its X-Real-IP and Forwarded. */
+  readonly trustedClient?: boolean;
 }
 
 /**
@@ -46,11 +46,11 @@ export interface UpstreamHeaderFacts {
  * @param facts per-request and per-endpoint values
  */
 export function buildUpstreamHeaders(inbound: Headers, facts: UpstreamHeaderFacts): Headers {
-  const named = connectionNamedHeaders(inbound);
+  const named = connectionNamed(inbound);
   const headers = new Headers();
   for (const [name, value] of inbound) {
-    if (DROPPED_REQUEST_HEADERS.has(name) || name.startsWith("x-olla-")) continue;
-    if (named && named.has(name)) continue;
+    if (DROPPED_REQUEST_HEADERS.has(name) || name.startsWith("x-olla-") || isHopByHop(name, named)) continue;
+    if (!facts.trustedClient && CLIENT_ADDRESS_HEADERS.has(name)) continue;
     headers.append(name, value);
   }
   const priorForwardedFor = inbound.get("x-forwarded-for");
@@ -62,13 +62,6 @@ export function buildUpstreamHeaders(inbound: Headers, facts: UpstreamHeaderFact
   headers.set("accept-encoding", "identity");
   for (const [name, value] of facts.endpointHeaders) headers.set(name, value);
   return headers;
-}
-
-/** Headers listed in `Connection` are hop-by-hop too (RFC 9110 §7.6.1). */
-function connectionNamedHeaders(inbound: Headers): Set<string> | null {
-  const connection = inbound.get("connection");
-  if (!connection) return null;
-  return new Set(connection.split(",").map((token) => token.trim().toLowerCase()).filter(Boolean));
 }
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -10,6 +10,18 @@ export interface ConnInfo {
   readonly remoteAddress: string;
   /** Let this request stay silent for as long as the backend needs (Bun cuts idle requests at 10 s by default). */
   disableIdleTimeout(): void;
+  /**
+   * False when the request target the client sent was not in canonical form (dot segments,
+   * their %2e spellings, backslashes), even if the runtime normalised it before the app saw it.
+   */
+  readonly canonicalTarget: boolean;
+  /**
+   * Call after reading the body, before routing: resolves once the runtime has processed what
+   * arrived with it, so a request it has already given up on shows as aborted before a backend
+   * is chosen. Bun aborts the first of two pipelined requests one event-loop turn after its body
+   * is read (docs/SECURITY.md); Deno needs no turn and leaves this out.
+   */
+  readonly settle?: () => Promise<void>;
 }
 
 export type Handler = (request: Request, conn: ConnInfo) => Response | Promise<Response>;

@@ -4,6 +4,7 @@
  */
 // @ts-nocheck -- type-checked by `deno check`, which knows the Deno namespace; Bun's tsc view does not.
 import type { Runtime, ServeOptions } from "./contract.ts";
+import { isParsedPathUnchanged } from "./target.ts";
 import { unixTarget } from "./unix_url.ts";
 
 const encoder = new TextEncoder();
@@ -58,7 +59,12 @@ export const denoRuntime: Runtime = {
           // Deno.serve has no per-request idle timer to lift, and it does not compress
           // stream bodies (checked on 2.9.6), so event streams pass as they are.
           (request: Request, info: { remoteAddr: { hostname: string } }) =>
-            options.handler(request, { remoteAddress: info.remoteAddr.hostname, disableIdleTimeout: () => {} }),
+            options.handler(request, {
+              remoteAddress: info.remoteAddr.hostname,
+              disableIdleTimeout: () => {},
+              // Deno passes the target through unparsed, so normalising it shows what changed.
+              canonicalTarget: isParsedPathUnchanged(request.url),
+            }),
         );
       } catch (error) {
         reject(error);

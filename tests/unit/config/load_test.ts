@@ -225,11 +225,31 @@ describe("loadConfig() validation messages", () => {
     expect(error.problems[0]).toContain("http");
   });
 
-  test("loadConfig() rejects an endpoint url with user:pass@ credentials, naming the path and value", () => {
+  test("loadConfig() rejects an endpoint url with user:pass@ credentials, naming the path but masking them", () => {
     const error = yamlError("endpoints:\n  - url: http://user:pass@dmr:12434\n    name: a\n");
     expect(error.problems[0]).toStartWith("endpoints[0].url");
     expect(error.problems[0]).toContain("credentials");
-    expect(error.problems[0]).toContain('current value is "http://user:pass@dmr:12434"');
+    expect(error.problems[0]).toContain("auth");
+    expect(error.problems[0]).toContain('current value is "http://***@dmr:12434"');
+    expect(error.message).not.toContain("pass");
+  });
+
+  test("loadConfig() rejects credentials in model_url and health_check_url too, never echoing them", () => {
+    for (const key of ["model_url", "health_check_url"]) {
+      const error = yamlError(`endpoints:\n  - url: http://dmr:12434\n    name: a\n    ${key}: http://bob:hunter2@dmr:12434/v1/models\n`);
+      expect(error.problems[0]).toStartWith(`endpoints[0].${key}`);
+      expect(error.problems[0]).toContain("credentials");
+      expect(error.message).not.toContain("hunter2");
+    }
+  });
+
+  test("loadConfig() never prints a mistyped secret under auth or headers", () => {
+    const token = yamlError("endpoints:\n  - url: http://dmr:12434\n    name: a\n    auth:\n      type: bearer\n      token: 987654321\n");
+    expect(token.problems[0]).toStartWith("endpoints[0].auth.token");
+    expect(token.message).not.toContain("987654321");
+    expect(token.problems[0]).toContain("a number (not shown)");
+    const header = yamlError("endpoints:\n  - url: http://dmr:12434\n    name: a\n    headers:\n      X-Key: 123456789\n");
+    expect(header.message).not.toContain("123456789");
   });
 
   test("loadConfig() rejects a non-URL endpoint url and an ftp url", () => {
@@ -379,15 +399,21 @@ describe("loadConfig() values", () => {
     expect(problem).toContain("openai-compatible");
   });
 
-  test("loadConfig() accepts Olla-only blocks (translators.anthropic.inspector, server.rate_limits) with a warning each", () => {
+  test("loadConfig() accepts Olla-only blocks (translators.anthropic.inspector) with a warning; server.rate_limits is enforced, so none", () => {
     const config = loadYaml(
-      `${ONE_ENDPOINT()}translators:\n  anthropic:\n    enabled: true\n    inspector: { enabled: false }\nserver:\n  rate_limits:\n    burst_size: 50\n`,
+      `${ONE_ENDPOINT()}translators:
+  anthropic:
+    enabled: true
+    inspector: { enabled: false }
+server:
+  rate_limits:
+    burst_size: 50
+`,
     );
     expect(config.endpoints).toHaveLength(1);
-    expect(config.warnings).toEqual([
-      "translators.anthropic.inspector: accepted for Olla compatibility but not used by Tureen yet",
-      "server.rate_limits: accepted for Olla compatibility but not used by Tureen yet",
-    ]);
+    expect(config.warnings).toEqual(["translators.anthropic.inspector: accepted for Olla compatibility but not used by Tureen yet"]);
+    expect(config.server.rate_limits.burst_size).toBe(50);
+    expect(config.server.rate_limits.per_ip_requests_per_minute).toBe(0);
   });
 
   test("loadConfig() reads Olla's translators.anthropic block, defaults as in Olla, and its OLLA_* variables", () => {
@@ -576,7 +602,7 @@ describe("loadConfig() Olla keys that are not enforced", () => {
       `${ONE_ENDPOINT()}server:\n  read_timeout: 30s\nproxy:\n  connection_timeout: 5s\n  response_timeout: 15m\n  engine: olla\n`,
     );
     expect(config.warnings).toContain(
-      "accepted for Olla compatibility but not enforced by Tureen: server.read_timeout, proxy.engine, proxy.connection_timeout, proxy.response_timeout",
+      "accepted for Olla compatibility but not enforced by Tureen: proxy.engine, proxy.connection_timeout, proxy.response_timeout",
     );
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { readBodyWithin, readModelField } from "../../../src/http/body.ts";
+import { MAX_MODEL_LENGTH, MAX_NESTING, readBodyWithin, readModelField } from "../../../src/http/body.ts";
 import { ProxyError } from "../../../src/http/errors.ts";
 import { rejection } from "../_rejection.ts";
 
@@ -185,4 +185,46 @@ describe("readBodyWithin() Content-Length strictness", () => {
       expect(error.code).toBe("invalid_content_length");
     });
   }
+});
+
+describe("body encodings", () => {
+  test("readModelField() refuses a body that is not valid UTF-8 instead of guessing a model name", () => {
+    const bytes = new Uint8Array([...new TextEncoder().encode('{"model":"ai/smollm2'), 0xff, 0xfe, 0x22, 0x7d]);
+    expect(() => readModelField(bytes)).toThrow("not valid UTF-8");
+  });
+
+  test("readBodyWithin() refuses a compressed body with 415 before reading it", async () => {
+    const request = new Request("http://x/", { method: "POST", body: "x", headers: { "content-encoding": "gzip" } });
+    const error = await readBodyWithin(request, 100).catch((e) => e);
+    expect(error.status).toBe(415);
+    expect(error.code).toBe("unsupported_content_encoding");
+    const identity = new Request("http://x/", { method: "POST", body: "x", headers: { "content-encoding": "identity" } });
+    expect((await readBodyWithin(identity, 100)).byteLength).toBe(1);
+  });
+});
+
+describe("nesting", () => {
+  test("readModelField() refuses nesting past MAX_NESTING, counting only outside strings", () => {
+    const deep = `{"model":"m","x":${"[".repeat(MAX_NESTING)}${"]".repeat(MAX_NESTING)}}`;
+    expect(() => readModelField(encoder.encode(deep))).toThrow("levels deep");
+    const fine = `{"model":"m","x":${"[".repeat(MAX_NESTING - 1)}${"]".repeat(MAX_NESTING - 1)}}`;
+    expect(readModelField(encoder.encode(fine))).toBe("m");
+    const inString = `{"model":"m","x":"${"[".repeat(1000)}\\"{{{"}`;
+    expect(readModelField(encoder.encode(inString))).toBe("m");
+  });
+});
+
+describe("model length", () => {
+  test("readModelField() refuses a model name longer than MAX_MODEL_LENGTH without echoing it", () => {
+    const long = "m".repeat(MAX_MODEL_LENGTH + 1);
+    let error: unknown;
+    try {
+      readModelField(encoder.encode(JSON.stringify({ model: long })));
+    } catch (e) {
+      error = e;
+    }
+    expect((error as { code: string }).code).toBe("invalid_model");
+    expect((error as Error).message).not.toContain(long);
+    expect(readModelField(encoder.encode(JSON.stringify({ model: "m".repeat(MAX_MODEL_LENGTH) })))).toHaveLength(MAX_MODEL_LENGTH);
+  });
 });

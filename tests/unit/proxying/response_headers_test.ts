@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { buildClientHeaders, type OllaFacts } from "../../../src/proxying/response_headers.ts";
+import { buildClientHeaders, headerSafe, type OllaFacts } from "../../../src/proxying/response_headers.ts";
 
 const FACTS: OllaFacts = {
   endpoint: "local-dmr",
@@ -103,6 +103,36 @@ describe("buildClientHeaders()", () => {
     const headers = build({ "content-type": "application/json" });
     expect(headers.has("x-accel-buffering")).toBe(false);
     expect(headers.has("cache-control")).toBe(false);
+  });
+});
+
+describe("headerSafe()", () => {
+  test("headerSafe() keeps printable ASCII ids as they are", () => {
+    expect(headerSafe("ai/smollm2:latest")).toBe("ai/smollm2:latest");
+    expect(headerSafe("hf.co/bartowski/Llama-3.2-1B:Q4_K_M")).toBe("hf.co/bartowski/Llama-3.2-1B:Q4_K_M");
+  });
+
+  test("headerSafe() percent-encodes non-ASCII, CR/LF, NUL and a lone surrogate", () => {
+    expect(headerSafe("ai/模型")).toBe("ai/%E6%A8%A1%E5%9E%8B");
+    expect(headerSafe("a\r\nb")).toBe("a%0D%0Ab");
+    expect(headerSafe("a\0b")).toBe("a%00b");
+    expect(headerSafe("a\uD800b")).toBe("a%EF%BF%BDb");
+  });
+
+  test("buildClientHeaders() never throws on a model or endpoint name that is not a header value", () => {
+    const headers = build({}, { model: "ai/模型\r\nx: 1", endpoint: "dmr-é" });
+    expect(headers.get("x-olla-model")).toBe("ai/%E6%A8%A1%E5%9E%8B%0D%0Ax: 1");
+    expect(headers.get("x-olla-endpoint")).toBe("dmr-%C3%A9");
+  });
+});
+
+describe("buildClientHeaders() and hop-by-hop headers", () => {
+  test("buildClientHeaders() drops headers the backend's Connection header names, as requests do", () => {
+    const headers = build({ connection: "close, x-backend-secret", "x-backend-secret": "s", "x-kept": "k", "keep-alive": "timeout=5" });
+    expect(headers.has("x-backend-secret")).toBe(false);
+    expect(headers.has("keep-alive")).toBe(false);
+    expect(headers.has("connection")).toBe(false);
+    expect(headers.get("x-kept")).toBe("k");
   });
 });
 

@@ -157,3 +157,22 @@ describe("requestIdFor()", () => {
     expect(a).not.toBe(b);
   });
 });
+
+describe("buildUpstreamHeaders() and client-supplied identity", () => {
+  test("buildUpstreamHeaders() strips api-key and x-goog-api-key with the other credentials", () => {
+    const headers = build({ "api-key": "azure-secret", "x-goog-api-key": "gemini-secret", "x-api-key": "k", authorization: "Bearer k" });
+    for (const name of ["api-key", "x-goog-api-key", "x-api-key", "authorization"]) expect(headers.has(name)).toBe(false);
+  });
+
+  test("buildUpstreamHeaders() drops X-Real-IP and Forwarded from an untrusted client", () => {
+    const headers = build({ "x-real-ip": "1.2.3.4", forwarded: "for=1.2.3.4" });
+    expect(headers.has("x-real-ip")).toBe(false);
+    expect(headers.has("forwarded")).toBe(false);
+  });
+
+  test("buildUpstreamHeaders() keeps X-Real-IP and Forwarded from a trusted proxy", () => {
+    const headers = build({ "x-real-ip": "1.2.3.4", forwarded: "for=1.2.3.4" }, { trustedClient: true });
+    expect(headers.get("x-real-ip")).toBe("1.2.3.4");
+    expect(headers.get("forwarded")).toBe("for=1.2.3.4");
+  });
+});
