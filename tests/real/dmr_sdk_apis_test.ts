@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect } from "bun:test";
 import Anthropic, { BadRequestError, NotFoundError } from "@anthropic-ai/sdk";
 import OpenAI from "openai";
+import { rejection } from "../compat/_setup.ts";
 import { dmrConfig, type ServerUnderTest, startServer, until } from "../_server.ts";
 import { type Backend, REAL_TIMEOUT_MS, realTest, startRealDmr, stopAll } from "./_backends.ts";
 import { REAL_ENABLED } from "./_enabled.ts";
@@ -43,15 +44,6 @@ afterAll(async () => {
   await server?.stop();
   await stopAll();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the call to fail, but it succeeded");
-}
 
 describe.skipIf(!REAL_ENABLED)("@anthropic-ai/sdk through Tureen to real DMRs (passthrough)", () => {
   realTest("messages.create: a message with a stop reason and usage, passed through to DMR", async () => {

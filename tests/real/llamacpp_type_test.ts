@@ -1,8 +1,8 @@
 /**
- * Tureen in front of two real llama.cpp `llama-server`s configured as `type: llamacpp`, on unix
- * sockets: "chat" (tiny-eos, answers stop by themselves) reached directly, and "long" (tiny, runs
- * on to max_tokens, embeddings with mean pooling, one slot) behind a recording relay that shows
- * what reached it. Health while loading, the per-type routes and lists, SSE relayed unchanged,
+ * Tureen in front of two real llama.cpp `llama-server`s configured as `type: llamacpp`, each on
+ * its unix socket: "chat" (tiny-eos, answers stop by themselves) reached directly, and "long"
+ * (tiny, runs on to max_tokens, embeddings with mean pooling, one slot) through a recording relay
+ * on 127.0.0.1 that shows what reached it. Health while loading, the per-type routes and lists, SSE relayed unchanged,
  * /olla/proxy and the unified catalogue, Anthropic Messages handed to llama-server's own
  * /v1/messages, malformed JSON, client aborts and management paths, on the wire.
  * Runs in the real-backend leg (TUREEN_TEST_BACKEND=real, see scripts/test.mjs).
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect } from "bun:test";
 import { type ServerUnderTest, startServer, until } from "../_server.ts";
 import { type Backend, llamaSocket, MANIFEST, REAL_TIMEOUT_MS, realTest, startLlamaServer, stopAll } from "./_backends.ts";
 import { REAL_ENABLED } from "./_enabled.ts";
+import { events } from "./_events.ts";
 import { type RecordedBackend, recordingRelay } from "./_relay.ts";
 
 let chat: Backend;
@@ -38,10 +39,12 @@ beforeAll(async () => {
       { url: long.url, name: "long", type: "llamacpp", ...PROBE },
     ],
   }, { sockets: [chat.socketPath] });
-  await until(async () => (await status()).endpoints.every((e: { status: string; model_count: number }) => e.status === "healthy" && e.model_count > 0), 20_000)
-    .catch(async (error) => {
-      throw new Error(`${error.message}: ${JSON.stringify(await status())}\n${server.logs.filter((l) => l.msg !== "request").slice(-10).map((l) => JSON.stringify(l)).join("\n")}`);
-    });
+  const ready = async () =>
+    (await status()).endpoints.every((e: { status: string; model_count: number }) => e.status === "healthy" && e.model_count > 0);
+  await until(ready, 20_000).catch(async (error) => {
+    const lines = server.logs.filter((l) => l.msg !== "request").slice(-10).map((l) => JSON.stringify(l));
+    throw new Error(`${error.message}: ${JSON.stringify(await status())}\n${lines.join("\n")}`);
+  });
 }, REAL_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -61,12 +64,6 @@ const post = (path: string, body: string | object, headers: Record<string, strin
 
 const direct = (backend: Backend, path: string, body: object) =>
   backend.fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-
-/** The data payloads of an event stream, parsed, and whether it ended with [DONE]. */
-function events(text: string): { chunks: Array<Record<string, any>>; done: boolean } {
-  const data = text.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6));
-  return { chunks: data.filter((d) => d !== "[DONE]").map((d) => JSON.parse(d)), done: data.at(-1) === "[DONE]" };
-}
 
 /** A stream with what changes between two identical seeded requests blanked: ids, times, timings, prompt cache. */
 const normalised = (text: string) =>
