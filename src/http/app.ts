@@ -26,6 +26,7 @@ import { mountResponsesRoutes, type ResponsesRoutesOptions } from "./responses_r
 import { mountStatusRoutes, type StatusRoutesOptions } from "./status_routes.ts";
 import type { Stats } from "../metrics/stats.ts";
 import type { TrafficMetrics } from "../metrics/traffic.ts";
+import { anthropicErrorResponse } from "../translate/anthropic/errors.ts";
 
 export interface HttpAppOptions {
   readonly logger: Logger;
@@ -99,6 +100,8 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
     const known = asProxyError(error);
     if (known) {
       if (options.metrics) countRefusal(options.metrics.traffic, known, c.get("refusedBy"));
+      // Keys, limits and targets are checked before the Anthropic routes: their clients read Anthropic's shape.
+      if (ANTHROPIC_PATH.test(c.req.path)) return anthropicErrorResponse(known.status, known.message, known.headers);
       return known.toResponse();
     }
     options.logger.error("unhandled error", { request_id: c.get("record")?.id, path: c.req.path, error });
@@ -113,4 +116,5 @@ function countRefusal(traffic: TrafficMetrics, error: ProxyError, refusedBy: str
   else if (AUTH_REFUSALS.has(error.code)) traffic.authRefused(refusedBy ?? error.code);
 }
 
+const ANTHROPIC_PATH = /^\/olla\/(dmr\/)?anthropic(\/|$)/;
 const AUTH_REFUSALS = new Set(["invalid_api_key", "model_not_allowed", "internal_forbidden"]);

@@ -52,6 +52,17 @@ describe("inbound API keys", () => {
     const metrics = await (await fetch(`${server.url}/internal/metrics`)).text();
     expect(metrics).toContain('tureen_auth_refusals_total{reason="unknown_key"} 1\n');
     expect(metrics).toContain('tureen_auth_refusals_total{reason="missing_key"} 4\n');
+    // Claude Code and the Anthropic SDK read Anthropic's error shape, the key's refusal included.
+    const anthropic = await fetch(`${server.url}/olla/anthropic/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": "wrong-key-0123456789" },
+      body: JSON.stringify({ model: "ai/smollm2", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(anthropic.status).toBe(401);
+    expect(await anthropic.json()).toEqual({
+      type: "error",
+      error: { type: "authentication_error", message: "The API key is not valid: check it, or ask for a new one" },
+    });
   });
 
   test("Bearer or x-api-key is accepted; the key never reaches the backend or the log, its name does", async () => {
