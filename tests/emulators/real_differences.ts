@@ -50,5 +50,7 @@ export const VALUE_DIFFERENCES: readonly string[] = [
   "`model` in engine answers: real llama-server names the file it loaded (DMR's bundle path ending in model.gguf); the emulator echoes the request's model unless `responseModel` says otherwise",
   // Fixed strings keep emulator tests exact.
   "generated text, token counts, embedding values and ids: real ones come from a random-weight model; the emulator's are fixed (\"Hello from DMR\", 8-dimensional vectors)",
+  // Found through the Anthropic SDK (tests/real/dmr_sdk_apis_test.ts); Tureen's passthrough keeps the status and wording and answers in Anthropic's shape either way.
+  "Anthropic Messages errors: real DMR (llama-server) answers invalid requests in OpenAI's error shape (`{\"error\":{\"code\":400,\"type\":\"invalid_request_error\"}}`, a missing `messages` even as 500 `server_error`) and accepts a string `messages`; dmr_apis.ts answers Anthropic's shape (`{\"type\":\"error\",...}`) and refuses a non-list",
   "`llama.cpp` engine status: a self-built llama-server reports \"Running: llama.cpp unknown\"; the emulator reports a release version",
 ];

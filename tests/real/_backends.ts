@@ -141,17 +141,38 @@ export async function startRealDmr(
   return dmr;
 }
 
-/** A bare llama-server serving `model` on a unix socket (llama-server binds a socket when --host ends in .sock). */
-export async function startLlamaServer(model: string, args: string[] = [], manifest = MANIFEST!): Promise<Backend> {
+/** Where a bare llama-server will listen: known before it starts, so Tureen can be pointed at it first. */
+export interface LlamaSocket {
+  readonly dir: string;
+  readonly socketPath: string;
+  readonly url: string;
+}
+
+export function llamaSocket(): LlamaSocket {
   const dir = mkdtempSync(join(tmpdir(), "tureen-real-llama-"));
   const socketPath = join(dir, "llama.sock");
+  return { dir, socketPath, url: `unix://${socketPath}` };
+}
+
+/**
+ * A bare llama-server serving `model` on a unix socket (llama-server binds a socket when --host
+ * ends in .sock). By default it returns once /health answers 200; with `wait: false` at once,
+ * while the model is still loading.
+ */
+export async function startLlamaServer(
+  model: string,
+  args: string[] = [],
+  options: { at?: LlamaSocket; wait?: boolean; name?: string } = {},
+  manifest = MANIFEST!,
+): Promise<Backend> {
+  const { dir, socketPath } = options.at ?? llamaSocket();
   const started = spawnLogged(
     [manifest.llamaServer, "--model", model, "--host", socketPath, "--ctx-size", "512", "--threads", "1", "--parallel", "2", ...args],
     {},
     dir,
   );
-  const server = backend("llama-server", dir, socketPath, started);
-  await waitUntilAnswering(server, "/health", started.proc.exited);
+  const server = backend(options.name ?? "llama-server", dir, socketPath, started);
+  if (options.wait !== false) await waitUntilAnswering(server, "/health", started.proc.exited);
   return server;
 }
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect } from "bun:test";
 import { dmrConfig, type ServerUnderTest, startServer, until } from "../_server.ts";
 import { type Backend, REAL_TIMEOUT_MS, realTest, startRealDmr, stopAll } from "./_backends.ts";
 import { REAL_ENABLED } from "./_enabled.ts";
+import { events } from "./_events.ts";
 
 let alpha: Backend;
 let beta: Backend;
@@ -45,12 +46,6 @@ function post(path: string, body: string | object) {
 
 const ids = async (path: string) =>
   ((await (await fetch(`${server.url}/olla/dmr${path}`)).json()).data as Array<{ id: string }>).map((m) => m.id).sort();
-
-/** The data lines of an event stream, parsed, and whether it ended with [DONE]. */
-function events(text: string): { chunks: Array<Record<string, any>>; done: boolean } {
-  const data = text.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6));
-  return { chunks: data.filter((d) => d !== "[DONE]").map((d) => JSON.parse(d)), done: data.at(-1) === "[DONE]" };
-}
 
 describe.skipIf(!REAL_ENABLED)("two real DMRs", () => {
   realTest("the model lists merge both stores in short form; vLLM (Not Installed) lists nothing", async () => {
