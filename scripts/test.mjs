@@ -10,7 +10,10 @@ import { cacheDir, readManifest } from "./real-backends.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bun = join(root, "node_modules", ".bin", "bun");
-const extra = process.argv.slice(2);
+// Bun's default 5 s per test is too short for a test that starts the server (seconds under
+// Deno on a loaded 2-core machine); the flag applies to every file, setDefaultTimeout() only
+// to the first file that calls it in a run. A test may still set its own longer timeout.
+const extra = ["--timeout", "30000", ...process.argv.slice(2)];
 
 // The real-backend leg has its own entry below; the Bun leg leaves its files alone.
 const legs = [

@@ -62,7 +62,7 @@ export function dmrConfig(
     endpoints: backends.map((b) => ({
       type: "docker-model-runner",
       check_interval: "1s",
-      check_timeout: "500ms",
+      check_timeout: "1s",
       ...b,
     })),
   };

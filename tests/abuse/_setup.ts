@@ -29,7 +29,7 @@ export async function proxyFor(
   endpoint: Record<string, unknown> = {},
   extra: Record<string, any> = {},
 ): Promise<ServerUnderTest> {
-  const server = await startServer(dmrConfig([{ url: backend.url, name: "target", check_interval: "200ms", check_timeout: "150ms", ...endpoint }], extra));
+  const server = await startServer(dmrConfig([{ url: backend.url, name: "target", check_interval: "1s", check_timeout: "1s", ...endpoint }], extra));
   later(() => server.stop());
   await until(async () => {
     const status = await (await fetch(`${server.url}/internal/status/endpoints`)).json();

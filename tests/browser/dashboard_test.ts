@@ -107,7 +107,8 @@ describe.skipIf(!CHROMIUM)("dashboard in chromium", () => {
     const stoppedAt = performance.now();
     await page.waitForFunction(
       () => ["offline", "unhealthy"].includes(document.querySelector('[data-endpoint="spare-laptop"]')?.getAttribute("data-state") ?? ""),
-      { timeout: CHECK_INTERVAL_MS + POLL_MS + 1500, polling: 50 },
+      // Slack beyond interval + poll for chromium and the proxy on a loaded 2-core machine.
+      { timeout: CHECK_INTERVAL_MS + POLL_MS + 4000, polling: 50 },
     );
     const shownDownMs = performance.now() - stoppedAt;
     console.log(`spare-laptop shown down ${Math.round(shownDownMs)} ms after its backend stopped`);

@@ -4,7 +4,8 @@
  * emulator, or with TUREEN_TEST_BACKEND=real a real Docker Model Runner and llama-server on a tiny
  * random-weight model (tests/real/), whose text is gibberish: `expectText` and
  * `expectCompletionTokens` check exact values only against the emulator.
- * Short health intervals keep "endpoint unhealthy" and Retry-After waits near a second.
+ * 1 s health intervals keep "endpoint unhealthy" and Retry-After waits near a second; timeouts
+ * as long, so a probe slowed by a loaded machine leaves the endpoint neither busy nor offline.
  */
 import { expect } from "bun:test";
 import { type RecordedRequest, startDmr } from "../emulators/dmr.ts";
@@ -72,7 +73,7 @@ export async function startStack(): Promise<CompatStack> {
   let server: ServerUnderTest;
   try {
     server = await startServer(
-      dmrConfig([{ url: dmr.url, name: "dmr", check_interval: "250ms", check_timeout: "200ms" }], {
+      dmrConfig([{ url: dmr.url, name: "dmr", check_interval: "1s", check_timeout: "1s" }], {
         logging: { level: "info" },
       }),
     );
@@ -132,8 +133,8 @@ export async function startAnthropicStack(anthropic: Record<string, unknown>): P
   try {
     server = await startServer(
       dmrConfig([
-        { url: native.url, name: "native", check_interval: "250ms", check_timeout: "200ms" },
-        { url: chatOnly.url, name: "chat-only", anthropic_support: false, check_interval: "250ms", check_timeout: "200ms" },
+        { url: native.url, name: "native", check_interval: "1s", check_timeout: "1s" },
+        { url: chatOnly.url, name: "chat-only", anthropic_support: false, check_interval: "1s", check_timeout: "1s" },
       ], { logging: { level: "info" }, anthropic }),
     );
     await server.waitForLog((l) => l.msg === "endpoint healthy" && l.endpoint === "native");

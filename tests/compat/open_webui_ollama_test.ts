@@ -33,7 +33,7 @@ beforeAll(async () => {
   server = await startServer({
     server: { host: "127.0.0.1", port: 0 },
     logging: { level: "info", format: "json" },
-    endpoints: [{ url: ollama.url, name: "laptop", type: "ollama", check_interval: "250ms", check_timeout: "200ms" }],
+    endpoints: [{ url: ollama.url, name: "laptop", type: "ollama", check_interval: "250ms", check_timeout: "250ms" }],
   });
   await server.waitForLog((l) => l.msg === "models discovered" && l.endpoint === "laptop");
   base = `${server.url}/olla/ollama`;

@@ -20,8 +20,8 @@ beforeAll(async () => {
   second = await startDmrApis();
   server = await startServer(
     dmrConfig([
-      { url: first.url, name: "first", check_interval: "250ms", check_timeout: "200ms" },
-      { url: second.url, name: "second", check_interval: "250ms", check_timeout: "200ms" },
+      { url: first.url, name: "first", check_interval: "1s", check_timeout: "1s" },
+      { url: second.url, name: "second", check_interval: "1s", check_timeout: "1s" },
     ], { proxy: { load_balancer: "round-robin" }, logging: { level: "info" } }),
   );
   await server.waitForLog((l) => l.msg === "endpoint healthy" && l.endpoint === "first");

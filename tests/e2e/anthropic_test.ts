@@ -43,7 +43,8 @@ const ask = (model: string, extra: Record<string, unknown> = {}) => ({
 describe("translation stream", () => {
   test("sends message_start and ping at once, then pings while the backend cold-loads", async () => {
     chatOnly.inner.unloadAll();
-    chatOnly.inner.options.loadDelayMs = 450;
+    // Twice the silence the assertion needs: ping timers run late on a loaded machine.
+    chatOnly.inner.options.loadDelayMs = 900;
     try {
       const response = await post("/olla/anthropic/v1/messages", ask("claude-sonnet-4-5", { stream: true }));
       expect(response.status).toBe(200);
@@ -52,7 +53,7 @@ describe("translation stream", () => {
       const firstContent = events.findIndex((e) => e.event === "content_block_start");
       expect(events[0]!.event).toBe("message_start");
       expect(events[1]!.event).toBe("ping");
-      // 450 ms of silence at a 100 ms ping interval.
+      // 900 ms of silence at a 100 ms ping interval.
       expect(events.slice(0, firstContent).filter((e) => e.event === "ping").length).toBeGreaterThanOrEqual(3);
       expect(events.at(-1)!.event).toBe("message_stop");
     } finally {
@@ -108,7 +109,7 @@ describe("translation stream", () => {
 describe("passthrough and routes", () => {
   test("a passthrough stream pings while DMR cold-loads, then relays DMR's events untouched", async () => {
     native.inner.unloadAll();
-    native.inner.options.loadDelayMs = 350;
+    native.inner.options.loadDelayMs = 700; // two pings need 200 ms; the rest is room for a loaded machine
     try {
       const response = await post("/olla/anthropic/v1/messages", ask("ai/smollm2", { stream: true }));
       expect(response.status).toBe(200);
@@ -203,7 +204,7 @@ describe("model map", () => {
 describe("Olla's translators.anthropic block", () => {
   test("passthrough_enabled: false translates even for DMR; max_message_size answers an Anthropic 413 naming the key", async () => {
     const other = await startServer(
-      dmrConfig([{ url: native.url, name: "native", check_interval: "250ms", check_timeout: "200ms" }], {
+      dmrConfig([{ url: native.url, name: "native", check_interval: "1s", check_timeout: "1s" }], {
         translators: { anthropic: { passthrough_enabled: false, max_message_size: "2KiB" } },
       }),
     );
@@ -224,7 +225,7 @@ describe("Olla's translators.anthropic block", () => {
 
   test("enabled: false leaves /olla/anthropic/ unrouted but keeps DMR's own /olla/dmr/anthropic/ path", async () => {
     const other = await startServer(
-      dmrConfig([{ url: native.url, name: "native", check_interval: "250ms", check_timeout: "200ms" }], {
+      dmrConfig([{ url: native.url, name: "native", check_interval: "1s", check_timeout: "1s" }], {
         translators: { anthropic: { enabled: false } },
       }),
     );

@@ -26,8 +26,8 @@ beforeAll(async () => {
       active++;
       peak = Math.max(peak, active);
       if (active >= STREAMS) release();
-      // Hold every stream open until all have arrived (or 3 s pass), as long generations would.
-      await Promise.race([allArrived, Bun.sleep(3000)]);
+      // Hold every stream open until all have arrived (or 10 s pass), as long generations would.
+      await Promise.race([allArrived, Bun.sleep(10_000)]);
       active--;
       return new Response("data: {}\n\ndata: [DONE]\n\n", { headers: { "content-type": "text/event-stream" } });
     },

@@ -19,7 +19,9 @@ async function dmrs(...options: DmrOptions[]): Promise<DmrEmulator[]> {
 
 async function proxy(list: Array<[DmrEmulator, string]>, extra: Record<string, unknown> = {}): Promise<ServerUnderTest> {
   const server = await startServer(dmrConfig(
-    list.map(([emu, name]) => ({ url: emu.url, name, check_interval: "200ms", check_timeout: "150ms" })),
+    // Each probe also reads DMR's engines and runners within check_timeout: at 150ms a loaded
+    // machine lost that read, so the proxy did not know vLLM was missing and DMR said 412.
+    list.map(([emu, name]) => ({ url: emu.url, name, check_interval: "1s", check_timeout: "1s" })),
     extra,
   ));
   cleanups.push(() => server.stop());
@@ -99,10 +101,11 @@ describe("loaded-first affinity", () => {
   });
 
   test("concurrent first requests for a model loaded nowhere start one cold load, not one per machine", async () => {
-    const [a, b] = await dmrs({ loadDelayMs: 600 }, { loadDelayMs: 600 });
+    const [a, b] = await dmrs({ loadDelayMs: 1500 }, { loadDelayMs: 1500 });
     const server = await proxy([[a, "a"], [b, "b"]]);
     const first = chat(server, "smollm2");
-    await Bun.sleep(100);
+    // The load lasts 1.5 s: wait for it to be under way rather than guessing when it starts.
+    await until(async () => (await modelsStatus(server)).models[0].loading_on.length > 0, 1000);
     const during = await modelsStatus(server);
     expect(during.models[0].loading_on).toHaveLength(1);
     const rest = Array.from({ length: 3 }, () => chat(server, "smollm2"));
@@ -134,10 +137,13 @@ describe("warm-up", () => {
 
     // The DMR restarts (models unloaded); once it is healthy again the proxy warms it again.
     const port = dmr.port;
+    const mark = server.logs.length;
     await dmr.stop();
-    await server.waitForLog((l) => l.msg === "endpoint unhealthy");
+    // Only a line written after the stop: an earlier slow probe may have logged one too.
+    await server.waitForLog((l) => server.logs.indexOf(l) >= mark && l.msg === "endpoint unhealthy");
     const again = await startDmr({ port, models });
     cleanups.push(() => again.stop());
-    await until(() => again.loaded().length === 2, 5000);
+    // Failed probes back off (1 s, 2 s, ...) before the restarted DMR is seen again.
+    await until(() => again.loaded().length === 2, 10_000);
   });
 });

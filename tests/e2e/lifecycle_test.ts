@@ -91,14 +91,15 @@ describe("graceful shutdown", () => {
   test("SIGTERM during a stream: no new connections, the stream completes, exit 0", async () => {
     dmr.options.chunkDelayMs = 100;
     dmr.options.tokens = TOKENS(7); // role + 7 tokens + finish + [DONE] = 10 events, ~1 s
-    const server = await startServer(dmrConfig([{ url: dmr.url, name: "dmr" }], { server: { shutdown_timeout: "5s" } }));
+    // A deadline far past the ~1 s stream, so exiting before it proves the drain, not the deadline.
+    const server = await startServer(dmrConfig([{ url: dmr.url, name: "dmr" }], { server: { shutdown_timeout: "20s" } }));
     try {
       const rest = await openStream(await streamChat(server));
       const signalledAt = performance.now();
       server.signal("SIGTERM");
       const stopping = await server.waitForLog((l) => String(l.msg).startsWith("shutting down"));
       expect(stopping.in_flight).toBe(1);
-      expect(stopping.shutdown_timeout_ms).toBe(5000);
+      expect(stopping.shutdown_timeout_ms).toBe(20_000);
       // The listener is closed at once: a new connection is refused while the stream drains.
       await expect(fetch(`${server.url}/internal/health`, { keepalive: false })).rejects.toThrow();
 
@@ -107,7 +108,7 @@ describe("graceful shutdown", () => {
       expect(events(text)).toHaveLength(10);
       expect(text.endsWith("data: [DONE]\n\n")).toBe(true);
       expect(await server.exited).toBe(0);
-      expect(performance.now() - signalledAt).toBeLessThan(3000);
+      expect(performance.now() - signalledAt).toBeLessThan(10_000);
       const stopped = server.logs.find((l) => l.msg === "stopped")!;
       expect(stopped).toBeDefined();
       expect(stopped.cut).toBe(0);
@@ -121,7 +122,7 @@ describe("graceful shutdown", () => {
 
   test("a stream still open at server.shutdown_timeout is cut, logged, and the exit is still 0", async () => {
     dmr.options.chunkDelayMs = 100;
-    dmr.options.tokens = TOKENS(20); // ~2.3 s, far past the 300 ms deadline
+    dmr.options.tokens = TOKENS(60); // ~6 s, far past the 300 ms deadline
     const server = await startServer(dmrConfig([{ url: dmr.url, name: "dmr" }], { server: { shutdown_timeout: "300ms" } }));
     try {
       const rest = await openStream(await streamChat(server));
@@ -131,7 +132,7 @@ describe("graceful shutdown", () => {
       const elapsed = performance.now() - signalledAt;
       expect(code).toBe(0);
       expect(elapsed).toBeGreaterThanOrEqual(250);
-      expect(elapsed).toBeLessThan(1500);
+      expect(elapsed).toBeLessThan(4000);
       const deadline = server.logs.find((l) => String(l.msg).startsWith("shutdown deadline reached"));
       expect(deadline?.open).toBe(1);
       expect(server.logs.find((l) => l.msg === "stopped")?.cut).toBe(1);
@@ -146,7 +147,7 @@ describe("graceful shutdown", () => {
 
   test("a second signal exits at once with code 1", async () => {
     dmr.options.chunkDelayMs = 100;
-    dmr.options.tokens = TOKENS(30);
+    dmr.options.tokens = TOKENS(60); // ~6 s: exiting well before it ends proves the second signal
     const server = await startServer(dmrConfig([{ url: dmr.url, name: "dmr" }], { server: { shutdown_timeout: "10s" } }));
     try {
       const rest = await openStream(await streamChat(server));
@@ -155,7 +156,7 @@ describe("graceful shutdown", () => {
       const secondAt = performance.now();
       server.signal("SIGINT");
       expect(await server.exited).toBe(1);
-      expect(performance.now() - secondAt).toBeLessThan(1000);
+      expect(performance.now() - secondAt).toBeLessThan(3000);
       await rest();
     } finally {
       dmr.options.chunkDelayMs = 0;
@@ -168,7 +169,8 @@ describe("graceful shutdown", () => {
     const signalledAt = performance.now();
     server.signal("SIGINT");
     expect(await server.exited).toBe(0);
-    expect(performance.now() - signalledAt).toBeLessThan(1000);
+    // "At once" rules out waiting for server.shutdown_timeout (10 s).
+    expect(performance.now() - signalledAt).toBeLessThan(5000);
     expect(server.logs.find((l) => l.msg === "stopped")?.signal).toBe("SIGINT");
   });
 });
@@ -302,7 +304,8 @@ describe("healthcheck", () => {
       const hung = await run(["healthcheck", "--url", `http://127.0.0.1:${silent.port}`]);
       expect(hung.code).toBe(1);
       expect(hung.stderr).toContain("within 2000ms");
-      expect(performance.now() - started).toBeLessThan(4000);
+      // Process start-up under load included; the silent server would hold it for 30 s.
+      expect(performance.now() - started).toBeLessThan(15_000);
     } finally {
       await silent.stop(true);
     }

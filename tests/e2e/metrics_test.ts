@@ -109,7 +109,8 @@ describe("/internal/metrics", () => {
   });
 
   test("a stream is counted when it ends, and is in flight until then", async () => {
-    dmr.options.chunkDelayMs = 150;
+    // ~1.5 s of stream, so the scrape below lands inside it even on a loaded machine.
+    dmr.options.chunkDelayMs = 300;
     const before = (await scrape()).report;
     const res = await post("chat/completions", { model: "smollm2", messages: [{ role: "user", content: "slow" }], stream: true });
     const reader = res.body!.getReader();

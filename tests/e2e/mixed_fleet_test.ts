@@ -34,7 +34,7 @@ beforeAll(async () => {
   });
   vllm = await startOpenAiServer({ type: "vllm", models: ["shared-model"] });
   llama = await startOpenAiServer({ type: "llamacpp", models: ["gemma-3-1b.gguf"] });
-  const probe = { check_interval: "200ms", check_timeout: "150ms" };
+  const probe = { check_interval: "1s", check_timeout: "1s" };
   server = await startServer({
     server: { host: "127.0.0.1", port: 0 },
     logging: { level: "debug", format: "json" },

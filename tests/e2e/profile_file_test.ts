@@ -14,7 +14,7 @@ beforeAll(async () => {
   server = await startServer({
     server: { host: "127.0.0.1", port: 0 },
     logging: { level: "debug", format: "json" },
-    endpoints: [{ url: backend.url, name: "tgi-1", type: "tgi", check_interval: "200ms", check_timeout: "150ms" }],
+    endpoints: [{ url: backend.url, name: "tgi-1", type: "tgi", check_interval: "1s", check_timeout: "1s" }],
   }, {
     files: {
       "profiles/tgi.yaml":

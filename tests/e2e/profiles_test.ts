@@ -41,9 +41,9 @@ beforeAll(async () => {
         name: `${t.type}-1`,
         type: t.type,
         check_interval: "200ms",
-        check_timeout: "150ms",
+        check_timeout: "200ms",
       })),
-      { url: ollama.url, name: "ollama-1", type: "ollama", check_interval: "200ms", check_timeout: "150ms" },
+      { url: ollama.url, name: "ollama-1", type: "ollama", check_interval: "200ms", check_timeout: "200ms" },
       // LM Studio answers 200 to a path it does not have: a probe of /health must not call that healthy.
       {
         url: backends.get("lm-studio")!.url,
@@ -51,7 +51,7 @@ beforeAll(async () => {
         type: "lm-studio",
         health_check_url: "/health",
         check_interval: "200ms",
-        check_timeout: "150ms",
+        check_timeout: "200ms",
       },
     ],
   });
@@ -172,11 +172,18 @@ describe("per-type routes /olla/<prefix>/...", () => {
   });
 });
 
+/**
+ * Whether a log line came after index `mark`: a probe slowed by a loaded machine may have
+ * logged "endpoint unhealthy" earlier, and an old line must not stand for the one awaited.
+ */
+const after = (mark: number, line: Record<string, unknown>) => server.logs.indexOf(line) >= mark;
+
 describe("health per type", () => {
   test("llama-server answering 503 Loading model is unhealthy and gets no traffic; ready again, it serves", async () => {
     const llama = backends.get("llamacpp")!;
+    const mark = server.logs.length;
     llama.loading = true;
-    await server.waitForLog((l) => l.msg === "endpoint unhealthy" && l.endpoint === "llamacpp-1", 3_000);
+    await server.waitForLog((l) => after(mark, l) && l.msg === "endpoint unhealthy" && l.endpoint === "llamacpp-1", 3_000);
     const refused = await post("/olla/llamacpp/v1/chat/completions", { model: "gemma-3-1b.gguf", messages: [] });
     expect(refused.status).toBe(503);
     expect((await refused.json()).error.code).toBe("model_unavailable");
@@ -184,21 +191,19 @@ describe("health per type", () => {
     await until(
       async () =>
         (await post("/olla/llamacpp/v1/chat/completions", { model: "gemma-3-1b.gguf", messages: [] })).status === 200,
-      3_000,
+      10_000,
     );
   });
 
   test("SGLang's 503 while starting is unhealthy, its empty 200 healthy", async () => {
     const sglang = backends.get("sglang")!;
+    const mark = server.logs.length;
     sglang.loading = true;
-    await server.waitForLog((l) => l.msg === "endpoint unhealthy" && l.endpoint === "sglang-1", 3_000);
+    const unhealthy = await server.waitForLog((l) => after(mark, l) && l.msg === "endpoint unhealthy" && l.endpoint === "sglang-1", 3_000);
     sglang.loading = false;
     await server.waitForLog(
-      (l) =>
-        l.msg === "endpoint healthy" && l.endpoint === "sglang-1" &&
-        server.logs.indexOf(l) >
-          server.logs.findIndex((x) => x.msg === "endpoint unhealthy" && x.endpoint === "sglang-1"),
-      3_000,
+      (l) => after(server.logs.indexOf(unhealthy), l) && l.msg === "endpoint healthy" && l.endpoint === "sglang-1",
+      10_000,
     );
   });
 
@@ -219,9 +224,10 @@ describe("health per type", () => {
   test("vLLM whose port closes (reloading weights) goes offline, and is used again once it listens", async () => {
     const vllm = backends.get("vllm")!;
     const port = vllm.port;
+    const mark = server.logs.length;
     await vllm.stop();
     await server.waitForLog(
-      (l) => l.msg === "endpoint unhealthy" && l.endpoint === "vllm-1" && l.status === "offline",
+      (l) => after(mark, l) && l.msg === "endpoint unhealthy" && l.endpoint === "vllm-1" && l.status === "offline",
       3_000,
     );
     const refused = await post("/olla/vllm/v1/chat/completions", { model: "meta/llama-vllm", messages: [] });
@@ -230,7 +236,7 @@ describe("health per type", () => {
     await until(
       async () =>
         (await post("/olla/vllm/v1/chat/completions", { model: "meta/llama-vllm", messages: [] })).status === 200,
-      4_000,
+      10_000,
     );
   });
 });
@@ -238,9 +244,10 @@ describe("health per type", () => {
 describe("read-only pass-through", () => {
   test("GET /olla/ollama/api/version with no healthy Ollama is a 503 naming the type, with Retry-After", async () => {
     const port = ollama.port;
+    const mark = server.logs.length;
     await ollama.stop();
     try {
-      await server.waitForLog((l) => l.msg === "endpoint unhealthy" && l.endpoint === "ollama-1", 3_000);
+      await server.waitForLog((l) => after(mark, l) && l.msg === "endpoint unhealthy" && l.endpoint === "ollama-1", 3_000);
       const res = await fetch(`${server.url}/olla/ollama/api/version`);
       expect(res.status).toBe(503);
       expect(res.headers.get("retry-after")).toBe("1");

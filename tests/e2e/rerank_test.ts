@@ -11,7 +11,7 @@ let server: ServerUnderTest;
 
 beforeAll(async () => {
   dmr = await startDmr({ models: [{ tag: "docker.io/ai/bge-reranker:latest" }] });
-  server = await startServer(dmrConfig([{ url: dmr.url, name: "dmr", check_interval: "250ms", check_timeout: "200ms" }]));
+  server = await startServer(dmrConfig([{ url: dmr.url, name: "dmr", check_interval: "250ms", check_timeout: "250ms" }]));
   await server.waitForLog((l) => l.msg === "endpoint healthy");
 }, 30_000);
 
@@ -22,6 +22,9 @@ afterAll(async () => {
 
 const post = (path: string, body: unknown) =>
   fetch(`${server.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+// A health probe (GET) can land after the request under test: look at the last POST.
+const lastPost = () => dmr.requests.filter((r) => r.method === "POST").at(-1)!;
 
 const query = { model: "ai/bge-reranker", query: "docker model runner", documents: ["a cat", "docker runs models", "model runner docker"], top_n: 2 };
 
@@ -38,7 +41,7 @@ describe("rerank and score", () => {
       const body = await response.json();
       expect(body.results).toHaveLength(2);
       expect(body.results[0].index).toBe(2);
-      expect(dmr.requests.at(-1)!.path).toBe(upstream);
+      expect(lastPost().path).toBe(upstream);
     });
   }
 
@@ -46,7 +49,7 @@ describe("rerank and score", () => {
     const response = await post("/olla/dmr/score", { model: "ai/bge-reranker", text_1: "a", text_2: ["b"] });
     expect(response.status).toBe(404);
     expect((await response.json()).error.message).toBe("File Not Found");
-    expect(dmr.requests.at(-1)!.path).toBe("/score");
+    expect(lastPost().path).toBe("/score");
   });
 
   test("an unknown model is Tureen's 404 and never reaches DMR; GET is not a route", async () => {

@@ -15,7 +15,7 @@ let server: ServerUnderTest;
 
 const config = (names: Array<"alpha" | "beta">) =>
   dmrConfig(
-    names.map((name) => ({ url: (name === "alpha" ? alpha : beta).url, name, check_interval: "250ms", check_timeout: "200ms" })),
+    names.map((name) => ({ url: (name === "alpha" ? alpha : beta).url, name, check_interval: "1s", check_timeout: "1s" })),
     { proxy: { load_balancer: "round-robin" } },
   );
 

@@ -3,7 +3,7 @@
  * tests: its model list is always healthy, its inference is whatever `mode` says.
  */
 
-export type FaultMode = "ok" | "503" | "hang" | "reset_mid_stream" | "slow";
+export type FaultMode = "ok" | "503" | "hang" | "reset_mid_stream" | "slow" | "held";
 
 export interface FaultyBackend {
   url: string;
@@ -14,6 +14,8 @@ export interface FaultyBackend {
   inferenceCount: number;
   inFlight: number;
   models: string[];
+  /** Let every request held so far (mode "held") answer; later ones wait for the next call. */
+  release(): void;
   stop(): Promise<void>;
 }
 
@@ -27,6 +29,9 @@ export async function startFaulty(options: { models?: string[]; mode?: FaultMode
     models: options.models ?? ["docker.io/ai/smollm2:latest"],
   } as FaultyBackend;
   const name = options.name ?? "faulty";
+  // "held" requests wait on this gate, so a test decides when they answer instead of guessing a delay.
+  let openGate = () => {};
+  let gate = new Promise<void>((resolve) => (openGate = resolve));
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: options.port ?? 0,
@@ -56,6 +61,9 @@ export async function startFaulty(options: { models?: string[]; mode?: FaultMode
           return new Response(null, { status: 499 });
         case "slow":
           await Bun.sleep(state.slowMs);
+          break;
+        case "held":
+          await gate;
           break;
       }
       if (!body.stream) {
@@ -90,6 +98,10 @@ export async function startFaulty(options: { models?: string[]; mode?: FaultMode
   return Object.assign(state, {
     url: `http://127.0.0.1:${server.port}`,
     port: server.port!,
+    release() {
+      openGate();
+      gate = new Promise<void>((resolve) => (openGate = resolve));
+    },
     stop: () => server.stop(true),
   });
 }
