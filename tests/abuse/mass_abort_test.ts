@@ -71,7 +71,11 @@ describe("mass client abort", () => {
     // A first round sets the baseline: what the first streams allocate for good (JIT, pools, and
     // on Deno an allocator that keeps freed memory). The second must not leave anything on top.
     let baselineRss = 0;
-    for (const round of [0, 1]) {
+    // Deno's allocator keeps growing its pools through a second round on a loaded machine, so there
+    // the baseline is taken after two rounds and the third must add nothing.
+    const rounds = TEST_RUNTIME === "deno" ? [0, 1, 2] : [0, 1];
+    const baselineRound = rounds.length - 2;
+    for (const round of rounds) {
       const count = STREAMS;
       const fdsBefore = openFds(server.pid);
       const sockets: Array<{ end(): void; terminate(): void }> = [];
@@ -106,7 +110,8 @@ describe("mass client abort", () => {
       for (const socket of sockets) socket.terminate();
       await until(() => backend.open === 0, 10_000).catch(() => { throw new Error(`open upstream ${backend.open}`); });
       await until(() => openFds(server.pid) <= fdsBefore + 5, 10_000).catch(() => { throw new Error(`fds ${fdsBefore} -> ${openFds(server.pid)}`); });
-      if (round === 0) baselineRss = rssMiB(server.pid);
+      if (round < baselineRound) continue;
+      if (round === baselineRound) baselineRss = rssMiB(server.pid);
       else {
         // Memory is returned lazily; allow what a GC cycle may not have handed back yet.
         // Deno's allocator hands memory back more slowly, and more so on a loaded machine.
@@ -116,7 +121,7 @@ describe("mass client abort", () => {
         });
       }
     }
-    expect(backend.started).toBe(2 * STREAMS);
+    expect(backend.started).toBe(rounds.length * STREAMS);
     const ok = await fetch(`${server.url}/olla/dmr/engines/v1/chat/completions`, { method: "POST", body });
     expect(ok.status).toBe(200);
     await ok.body!.cancel();
