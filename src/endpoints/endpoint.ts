@@ -117,7 +117,7 @@ export class Endpoint {
     if (this.#models.has(name)) return true;
     const key = this.profile.modelKey(name);
     if (this.#models.has(key)) return true;
-    // A short 12-hex ID names the model whose digest starts with it (dmr-wire.md §2).
+    // A short 12-hex ID names the model whose digest starts with it (docs/DMR.md §2).
     if (key.startsWith("sha256:") && key.length === 19) {
       for (const listed of this.#models.keys()) if (listed.startsWith(key)) return true;
     }

@@ -1,7 +1,7 @@
 /**
  * @module
  * Docker Model Runner model references, normalised the way DMR resolves them
- * (dmr-wire.md §2), so `smollm2`, `ai/smollm2:latest` and `docker.io/ai/smollm2:latest`
+ * (docs/DMR.md §2), so `smollm2`, `ai/smollm2:latest` and `docker.io/ai/smollm2:latest`
  * all name one model.
  */
 

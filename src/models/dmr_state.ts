@@ -3,7 +3,7 @@
  * What a Docker Model Runner knows that its model list does not say: which engines run
  * (`GET /engines/status`), each model's format (`GET /models`: GGUF runs on llama.cpp,
  * safetensors on vLLM) and which models are loaded or loading (`GET /engines/ps`)
- * (dmr-wire.md §1c, §3). Any of these may be missing on an older DMR; missing means
+ * (docs/DMR.md §1c, §3). Any of these may be missing on an older DMR; missing means
  * "unknown", and unknown never excludes an endpoint.
  */
 import { normaliseModelRef } from "./dmr_names.ts";
@@ -99,7 +99,7 @@ export class DmrState {
   }
 }
 
-/** The status prefixes DMR uses (dmr-wire.md §1c). */
+/** The status prefixes DMR uses (docs/DMR.md §1c). */
 const ENGINE_STATUS = /^(Running|Error|Not Installed|Installing)\b/;
 
 /** Parse `GET /engines/status`: `{"llama.cpp":"Running: ...","vllm":"Not Installed: ..."}`. */

@@ -2,7 +2,7 @@
  * @module
  * Warm-up: ask each Docker Model Runner to load the configured models before the first
  * user waits for a cold load. DMR loads on `X-Preload-Only: true` and answers 200 with
- * an empty body once the model is ready (dmr-wire.md §4).
+ * an empty body once the model is ready (docs/DMR.md §4).
  */
 import type { Endpoint } from "../endpoints/endpoint.ts";
 import type { Logger } from "../log/logger.ts";

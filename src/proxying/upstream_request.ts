@@ -11,7 +11,7 @@ const DROPPED_REQUEST_HEADERS = new Set([
   "host",
   "content-length",
   "accept-encoding",
-  // DMR answers 403 to browser origins it does not list (dmr-wire.md §7).
+  // DMR answers 403 to browser origins it does not list (docs/DMR.md §7).
   "origin",
   // Inbound credentials are the client's to the proxy, never the backend's (as Olla does).
   "authorization",

@@ -172,7 +172,7 @@ function names(endpoints: readonly Endpoint[]): string {
 }
 
 /**
- * llama-server's default parallel slots per runner (dmr-wire.md §8): past this many
+ * llama-server's default parallel slots per runner (docs/DMR.md §8): past this many
  * requests a loaded endpoint queues, and a cold endpoint is worth starting.
  */
 export const RUNNER_SLOTS = 4;

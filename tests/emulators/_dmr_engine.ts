@@ -1,5 +1,5 @@
 // The emulated engine (llama-server) behind DMR: response bodies, SSE events and
-// engine errors. Everything here is engine-owned wire format (dmr-wire.md §4, §5, §6).
+// engine errors. Everything here is engine-owned wire format (docs/DMR.md §4, §5, §6).
 
 export const SYSTEM_FINGERPRINT = "b6500-abc1234";
 

@@ -1,5 +1,5 @@
 // Runner bookkeeping of the DMR emulator: lazy loads shared by concurrent
-// requests, in-use refcounts and keep-alive expiry (dmr-wire.md §1c, §5, §8, §10.7).
+// requests, in-use refcounts and keep-alive expiry (docs/DMR.md §1c, §5, §8, §10).
 
 export type Mode = "completion" | "embedding" | "reranking";
 

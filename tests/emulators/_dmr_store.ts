@@ -1,5 +1,5 @@
 // Model store of the DMR emulator: reference normalisation, fake digests, lookups
-// and the JSON shapes DMR itself answers with (dmr-wire.md §1d, §2).
+// and the JSON shapes DMR itself answers with (docs/DMR.md §1d, §2).
 
 import type { EmulatedModel } from "./dmr.ts";
 

@@ -1,5 +1,5 @@
 // Docker Model Runner emulator for tests: reproduces the wire behaviour described
-// in /work/shared/reference/dmr-wire.md (§10 "Emulator spec"). The engine side
+// in docs/DMR.md (§10 "What the emulator reproduces"). The engine side
 // (llama-server response shapes) lives in _dmr_engine.ts, the model store in _dmr_store.ts.
 
 import {

@@ -1,4 +1,4 @@
-// Self-test of the DMR emulator (dmr.ts) against /work/shared/reference/dmr-wire.md.
+// Self-test of the DMR emulator (dmr.ts) against docs/DMR.md.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { connect } from "node:net";
