@@ -115,10 +115,16 @@ export async function forwardFor(
       return endpoint.dmr.trackRequest(onEndpoint, request.mode);
     },
   }, candidates, settings);
+  recordOutcome(c, outcome);
+  return outcome;
+}
+
+/** Note in the access-log record which endpoint answered, after which tries, and when its body ends. */
+export function recordOutcome(c: Context<AppEnv>, outcome: ForwardOutcome): void {
+  const record = c.get("record");
   record.endpoint = outcome.endpoint?.name;
   record.attempts = outcome.attempts;
   record.bodyEnd = outcome.done;
-  return outcome;
 }
 
 /** The query string of a URL, `?` included, or "". */

@@ -9,13 +9,13 @@ import type { Endpoint } from "../endpoints/endpoint.ts";
 import { displayModelName } from "../models/dmr_names.ts";
 import type { DmrMode } from "../models/dmr_state.ts";
 import type { PathKind, Profile, ProxiedPath } from "../profiles/profile.ts";
-import { forward, type ForwardOutcome, type ForwardSettings } from "../proxying/forward.ts";
+import { forward, type ForwardSettings } from "../proxying/forward.ts";
 import type { Need, Router, Scope } from "../routing/route.ts";
 import { assertModelAllowed } from "../auth/require_key.ts";
-import { readBodyWithin, readModelField } from "./body.ts";
+import { readModelField } from "./body.ts";
 import type { AppEnv } from "./context.ts";
 import { refuse } from "./errors.ts";
-import { forwardFor, searchOf } from "./model_proxy.ts";
+import { forwardFor, readProxiedBody, recordOutcome, searchOf } from "./model_proxy.ts";
 
 export interface ByModel {
   /** Path sent to the backend (after the proxy's prefix). */
@@ -37,9 +37,7 @@ export interface ByModel {
 export async function forwardByModel(c: Context<AppEnv>, options: ByModel): Promise<Response> {
   const record = c.get("record");
   record.route = options.route.kind;
-  const body = await readBodyWithin(c.req.raw, options.maxBodySize, undefined, c.get("bodyDeadline"));
-  // Let the runtime notice a request it has already given up on (ConnInfo.settle: pipelining on Bun).
-  await c.env?.settle?.();
+  const body = await readProxiedBody(c, options.maxBodySize);
   const { requested, key, aliases } = routedModel(c, body, options.profile, options.aliases);
   const mode = modeOf(options.route.kind);
   const candidates = await options.router.candidates(key, requested, {
@@ -133,14 +131,7 @@ export async function forwardFirst(
     candidates,
     forwarding,
   );
-  return settle(c, outcome);
-}
-
-function settle(c: Context<AppEnv>, outcome: ForwardOutcome): Response {
-  const record = c.get("record");
-  record.endpoint = outcome.endpoint?.name;
-  record.attempts = outcome.attempts;
-  record.bodyEnd = outcome.done;
+  recordOutcome(c, outcome);
   return outcome.response;
 }
 
@@ -173,10 +164,3 @@ export const FLEET_SCOPE: Scope = {
   show: (key) => key,
   fetchHint: null,
 };
-
-/** The path as the client sent it, before any URL normalisation could hide `..`. */
-export function rawPath(url: string): string {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  const query = url.indexOf("?", start);
-  return query === -1 ? url.slice(start) : url.slice(start, query);
-}

@@ -15,8 +15,9 @@ import type { Profile, ProxiedPath } from "../profiles/profile.ts";
 import type { ProfileRegistry } from "../profiles/registry.ts";
 import type { AppEnv } from "./context.ts";
 import { refuse } from "./errors.ts";
-import { FLEET_SCOPE, forwardByModel, rawPath } from "./proxy_request.ts";
-import { SUSPICIOUS_PATH, typeRoutes, type TypeRoutesOptions } from "./type_routes.ts";
+import { rawPathOf } from "../runtime/target.ts";
+import { FLEET_SCOPE, forwardByModel } from "./proxy_request.ts";
+import { ENCODED_SLASH, typeRoutes, type TypeRoutesOptions } from "./type_routes.ts";
 
 const PREFIX = "/olla/proxy";
 
@@ -34,7 +35,7 @@ export function proxyRoutes(profiles: ProfileRegistry, options: TypeRoutesOption
     const method = c.req.method;
     const path = c.req.path;
     const sub = path.slice(PREFIX.length);
-    if (SUSPICIOUS_PATH.test(rawPath(c.req.raw.url))) throw notProxied(method, path);
+    if (ENCODED_SLASH.test(rawPathOf(c.req.raw.url))) throw notProxied(method, path);
     if (sub.startsWith("/api/")) return ollamaApi(c, next);
     if (method === "GET" && sub === "/v1/models") {
       await options.router.ready();

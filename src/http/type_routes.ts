@@ -17,7 +17,8 @@ import { type ForwardSettings } from "../proxying/forward.ts";
 import type { Router } from "../routing/route.ts";
 import type { AppEnv } from "./context.ts";
 import { refuse } from "./errors.ts";
-import { forwardByModel, forwardFirst, isManagement, rawPath, scopeFor } from "./proxy_request.ts";
+import { rawPathOf } from "../runtime/target.ts";
+import { forwardByModel, forwardFirst, isManagement, scopeFor } from "./proxy_request.ts";
 
 export interface TypeRoutesOptions {
   readonly endpoints: readonly Endpoint[];
@@ -28,8 +29,12 @@ export interface TypeRoutesOptions {
   readonly aliases: ReadonlyMap<string, readonly string[]>;
 }
 
-/** `..`, encoded dots or slashes, and backslashes never name an allowed route. */
-export const SUSPICIOUS_PATH = /\.\.|%2e|%2f|%5c|\\|\/\//i;
+/**
+ * An encoded slash never names a proxied path. Dot segments, backslashes and doubled slashes are
+ * refused for every route before routing (canonical_target.ts), which lets `%2f` through for the
+ * catalogue's model ids.
+ */
+export const ENCODED_SLASH = /%2f/i;
 
 /** The handler for `/olla/<prefix>/*`, one of the type's prefixes. */
 export function typeRoutes(profile: Profile, routePrefix: string, options: TypeRoutesOptions): Handler<AppEnv> {
@@ -39,7 +44,7 @@ export function typeRoutes(profile: Profile, routePrefix: string, options: TypeR
   return async function typeRoute(c: Context<AppEnv>) {
     const path = c.req.path;
     const sub = path.slice(prefix.length);
-    if (SUSPICIOUS_PATH.test(rawPath(c.req.raw.url))) throw notProxied(profile, c.req.method, path, prefix);
+    if (ENCODED_SLASH.test(rawPathOf(c.req.raw.url))) throw notProxied(profile, c.req.method, path, prefix);
     const method = c.req.method;
     const listing = method === "GET" ? profile.listings.get(sub) : undefined;
     if (listing) {
