@@ -4,11 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type AnthropicStack, SETUP_TIMEOUT_MS, startAnthropicStack } from "../compat/_setup.ts";
-import { promcheck, promcheckBinary, type PromReport, total } from "../_promcheck.ts";
+import { promcheck, promcheckBinary, promcheckUnavailable, type PromReport, total } from "../_promcheck.ts";
 
 let stack: AnthropicStack;
 
 beforeAll(async () => {
+  if (promcheckUnavailable) return;
   promcheckBinary();
   stack = await startAnthropicStack({});
 }, Math.max(SETUP_TIMEOUT_MS, 180_000));
@@ -27,7 +28,7 @@ const messages = (model: string, stream: boolean) =>
     body: JSON.stringify({ model, max_tokens: 32, stream, messages: [{ role: "user", content: "hi" }] }),
   });
 
-describe("metrics for Anthropic Messages", () => {
+describe.skipIf(promcheckUnavailable !== null)("metrics for Anthropic Messages", () => {
   test("passthrough and translated requests are counted as messages, with their tokens", async () => {
     const before = await scrape();
     for (const [model, stream] of [["ai/smollm2", true], ["ai/smollm2", false], ["ai/qwen3", true], ["ai/qwen3", false]] as const) {
