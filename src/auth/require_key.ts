@@ -22,8 +22,12 @@ function unauthorized(missing: boolean): ProxyError {
   );
 }
 
-/** Identify the caller by key; the access log gets the key's name, never the key. */
-async function identify(c: Context<AppEnv>, ring: KeyRing): Promise<InboundKey> {
+/**
+ * Identify the caller by key; the access log gets the key's name, never the key.
+ *
+ * @throws {ProxyError} 401 when the key is missing or unknown
+ */
+export async function identify(c: Context<AppEnv>, ring: KeyRing): Promise<InboundKey> {
   const presented = presentedKey(c.req.raw.headers);
   if (!presented) {
     c.set("refusedBy", "missing_key");
@@ -38,14 +42,6 @@ async function identify(c: Context<AppEnv>, ring: KeyRing): Promise<InboundKey> 
   const record = c.get("record");
   if (record) record.keyName = key.name;
   return key;
-}
-
-/** Every proxied route: a valid key when keys are configured. */
-export function requireKey(ring: KeyRing): MiddlewareHandler<AppEnv> {
-  return async function requireKeyMiddleware(c, next) {
-    if (ring.enabled) await identify(c, ring);
-    await next();
-  };
 }
 
 /** /internal/* per auth.internal; /internal/health (liveness) stays open to every probe. */

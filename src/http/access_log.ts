@@ -8,6 +8,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
+import { ModelLabels } from "../metrics/model_labels.ts";
 import type { Stats } from "../metrics/stats.ts";
 import { routeOfPath, type TrafficMetrics } from "../metrics/traffic.ts";
 import { requestIdFor } from "../proxying/upstream_request.ts";
@@ -27,6 +28,7 @@ export interface AccessLogOptions {
 
 export function accessLog(options: AccessLogOptions): MiddlewareHandler<AppEnv> {
   const { logger, clock, stats } = options;
+  const modelLabels = new ModelLabels();
   return async function accessLogMiddleware(c, next) {
     const record: RequestRecord = { id: requestIdFor(c.req.raw.headers), startedAt: clock.now() };
     c.set("record", record);
@@ -46,9 +48,8 @@ export function accessLog(options: AccessLogOptions): MiddlewareHandler<AppEnv> 
       const closed = status === 499 || end?.end === "client_closed";
       const brokenOff = end !== null && end.end !== "complete" && end.end !== "no_body";
       const outcome = closed ? "client_closed" : status >= 500 || brokenOff ? "failure" : "success";
-      if (record.model) {
-        stats.record({ model: record.model, endpoint: record.endpoint, status, durationMs, outcome, at: endedAt });
-      }
+      const model = modelLabels.of(record.model, record.endpoint);
+      if (model) stats.record({ model, endpoint: record.endpoint, status, durationMs, outcome, at: endedAt });
       const usage = end?.usage?.read() ?? null;
       const firstTokenAt = end?.usage?.firstTokenAt ?? null;
       // A proxy route sets `route` up front; one that only named a model or an endpoint is counted by its path.
@@ -57,7 +58,7 @@ export function accessLog(options: AccessLogOptions): MiddlewareHandler<AppEnv> 
         options.traffic.finished({
           id: record.id,
           route,
-          model: record.model,
+          model,
           endpoint: record.endpoint,
           status,
           outcome,

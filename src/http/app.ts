@@ -5,10 +5,11 @@
 import { Hono } from "hono";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
-import { internalAccess, requireKey } from "../auth/require_key.ts";
+import { internalAccess } from "../auth/require_key.ts";
 import type { KeyRing } from "../auth/key_ring.ts";
 import type { RateLimiter } from "../limits/rate_limit.ts";
 import { accessLog } from "./access_log.ts";
+import { admission } from "./admission.ts";
 import { type AnthropicRoutesOptions, mountAnthropicRoutes } from "./anthropic_routes.ts";
 import type { BodyDeadline } from "./body.ts";
 import { canonicalTarget } from "./canonical_target.ts";
@@ -66,14 +67,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
   // Before the routes: Hono runs handlers in the order they were added.
   app.use("/internal/health", options.rateLimiter.health());
   app.use("/internal/*", internalAccess(options.keyRing));
-  // Per-client limits first (they also slow down key guessing), then the key, then its own limit.
-  app.use("/olla/*", options.rateLimiter.proxied());
-  app.use("/olla/*", requireKey(options.keyRing));
-  app.use("/olla/*", options.rateLimiter.perKey());
-  app.use("/olla/*", async (c, next) => {
-    c.set("bodyDeadline", options.bodyDeadline);
-    await next();
-  });
+  app.use("/olla/*", admission(options.keyRing, options.rateLimiter, options.bodyDeadline));
   mountInternalRoutes(app, options.runtime);
   mountStatusRoutes(app, options.status);
   // Before /olla/proxy/* and the type routes: these name paths under /olla/dmr/ that the DMR type route

@@ -22,7 +22,7 @@ export function isCanonicalPath(rawPath: string): boolean {
 }
 
 export function canonicalTarget(): MiddlewareHandler<AppEnv> {
-  return async function canonicalTargetMiddleware(c, next) {
+  return function canonicalTargetMiddleware(c, next) {
     const url = c.req.raw.url;
     // A fragment never belongs in a request target (RFC 9112 §3.2); Deno keeps it in the url.
     if (c.env?.canonicalTarget === false || !isCanonicalPath(rawPathOf(url)) || url.includes("#")) {
@@ -33,6 +33,6 @@ export function canonicalTarget(): MiddlewareHandler<AppEnv> {
           "send the path as it is meant, e.g. /olla/dmr/engines/v1/chat/completions",
       );
     }
-    await next();
+    return next();
   };
 }

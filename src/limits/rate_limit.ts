@@ -35,28 +35,39 @@ export class RateLimiter {
     });
   }
 
-  /** Proxied routes: resolve the client, then the global and per-client limits. */
-  proxied(): MiddlewareHandler<AppEnv> {
-    return async (c, next) => {
-      const client = this.#addresses.resolve(c.env?.remoteAddress ?? "", c.req.raw.headers);
-      c.set("client", client);
-      const { global_requests_per_minute: global, per_ip_requests_per_minute: perIp } = this.#settings;
-      const verdicts: Verdict[] = [];
-      if (global > 0) verdicts.push(this.#take(c, "global", global, "all clients together"));
-      if (perIp > 0) verdicts.push(this.#take(c, `ip:${client.ip}`, perIp, `client ${client.ip}`));
-      await next();
-      advertise(c, verdicts);
-    };
+  /**
+   * Whether proxied requests need `proxied()` at all: a limit is set, or forwarded client
+   * addresses are believed (which the upstream headers depend on). Per-key limits need keys.
+   */
+  get engaged(): boolean {
+    const s = this.#settings;
+    return s.global_requests_per_minute > 0 || s.per_ip_requests_per_minute > 0 || s.trust_proxy_headers;
   }
 
-  /** After the key is known: its own requests_per_minute. */
-  perKey(): MiddlewareHandler<AppEnv> {
-    return async (c, next) => {
-      const key = c.get("apiKey");
-      const verdicts = key?.requestsPerMinute ? [this.#take(c, `key:${key.name}`, key.requestsPerMinute, `key "${key.name}"`)] : [];
-      await next();
-      advertise(c, verdicts);
-    };
+  /**
+   * Proxied routes: resolve the client, then take from the global and per-client buckets.
+   *
+   * @returns the admitting verdicts, for {@link advertise}
+   * @throws {ProxyError} 429 when a bucket is empty
+   */
+  admitClient(c: Context<AppEnv>): Verdict[] {
+    const client = this.#addresses.resolve(c.env?.remoteAddress ?? "", c.req.raw.headers);
+    c.set("client", client);
+    const { global_requests_per_minute: global, per_ip_requests_per_minute: perIp } = this.#settings;
+    const verdicts: Verdict[] = [];
+    if (global > 0) verdicts.push(this.#take(c, "global", global, "all clients together"));
+    if (perIp > 0) verdicts.push(this.#take(c, `ip:${client.ip}`, perIp, `client ${client.ip}`));
+    return verdicts;
+  }
+
+  /**
+   * After the key is known: take from its own requests_per_minute bucket.
+   *
+   * @throws {ProxyError} 429 when the bucket is empty
+   */
+  admitKey(c: Context<AppEnv>): Verdict | null {
+    const key = c.get("apiKey");
+    return key?.requestsPerMinute ? this.#take(c, `key:${key.name}`, key.requestsPerMinute, `key "${key.name}"`) : null;
   }
 
   /** /internal/health: one bucket for everyone (health_requests_per_minute). */
@@ -93,10 +104,19 @@ function headersOf(verdict: Verdict): Record<string, string> {
 }
 
 /** The tightest admitted bucket's headers on the answer (unless a tighter one already set them). */
-function advertise(c: Context<AppEnv>, verdicts: readonly Verdict[]): void {
+export function advertise(c: Context<AppEnv>, verdicts: readonly Verdict[]): void {
   if (verdicts.length === 0) return;
   const tightest = verdicts.reduce((a, b) => (b.remaining < a.remaining ? b : a));
   const already = c.res.headers.get("x-ratelimit-remaining");
   if (already !== null && Number(already) <= tightest.remaining) return;
   for (const [name, value] of Object.entries(headersOf(tightest))) c.res.headers.set(name, value);
+}
+
+/** A refusal after some buckets admitted the request carries the tightest one's headers, as an answer would. */
+export function advertiseOn(error: unknown, verdicts: readonly Verdict[]): unknown {
+  if (!(error instanceof ProxyError) || verdicts.length === 0) return error;
+  const tightest = verdicts.reduce((a, b) => (b.remaining < a.remaining ? b : a));
+  const already = error.headers["x-ratelimit-remaining"];
+  if (already !== undefined && Number(already) <= tightest.remaining) return error;
+  return new ProxyError(error.status, error.code, error.message, { ...error.headers, ...headersOf(tightest) });
 }

@@ -37,11 +37,6 @@ abstract class Labelled<T> implements Family {
     return found.data;
   }
 
-  /** Forget every child, e.g. before a scrape-time gauge is filled again. */
-  clear(): void {
-    this.children.clear();
-  }
-
   abstract render(out: string[]): void;
 
   protected header(out: string[], type: MetricType): void {
@@ -49,10 +44,20 @@ abstract class Labelled<T> implements Family {
   }
 }
 
+/** One labelled value: a hot path can hold on to it and skip the label lookup. */
+export interface Cell {
+  value: number;
+}
+
 /** A value that only goes up. */
-export class Counter extends Labelled<{ value: number }> {
+export class Counter extends Labelled<Cell> {
   inc(values: readonly string[] = [], by = 1): void {
-    this.child(values, () => ({ value: 0 })).value += by;
+    this.cell(values).value += by;
+  }
+
+  /** The value for these labels, created at 0; add to `value` only. */
+  cell(values: readonly string[]): Cell {
+    return this.child(values, () => ({ value: 0 }));
   }
 
   /** The current value for these labels (0 when never incremented). */
@@ -89,15 +94,28 @@ export class Gauge extends Labelled<{ value: number }> {
   }
 }
 
-interface HistogramData {
+/** One labelled histogram: a hot path can hold on to it and skip the label lookup. */
+export class HistogramCell {
   /** Observations per bucket, not cumulative; the last slot is +Inf. */
   readonly counts: Float64Array;
-  sum: number;
-  count: number;
+  sum = 0;
+  count = 0;
+
+  constructor(private readonly buckets: readonly number[]) {
+    this.counts = new Float64Array(buckets.length + 1);
+  }
+
+  observe(value: number): void {
+    let i = 0;
+    while (i < this.buckets.length && value > this.buckets[i]!) i++;
+    this.counts[i]!++;
+    this.sum += value;
+    this.count++;
+  }
 }
 
 /** Observations counted into fixed upper bounds, plus their sum and count. */
-export class Histogram extends Labelled<HistogramData> {
+export class Histogram extends Labelled<HistogramCell> {
   readonly buckets: readonly number[];
   readonly #bounds: readonly string[];
 
@@ -108,12 +126,12 @@ export class Histogram extends Labelled<HistogramData> {
   }
 
   observe(values: readonly string[], value: number): void {
-    const data = this.child(values, () => ({ counts: new Float64Array(this.buckets.length + 1), sum: 0, count: 0 }));
-    let i = 0;
-    while (i < this.buckets.length && value > this.buckets[i]!) i++;
-    data.counts[i]!++;
-    data.sum += value;
-    data.count++;
+    this.cell(values).observe(value);
+  }
+
+  /** The histogram for these labels, created empty. */
+  cell(values: readonly string[]): HistogramCell {
+    return this.child(values, () => new HistogramCell(this.buckets));
   }
 
   render(out: string[]): void {

@@ -7,7 +7,7 @@
  * for percentiles and the last errors with their request ids.
  */
 import { LatencyWindow } from "./latency.ts";
-import { Registry } from "./registry.ts";
+import { type Cell, type HistogramCell, Registry } from "./registry.ts";
 import type { TokenUsage } from "./usage.ts";
 
 /** Seconds: sub-10 ms answers from cache up to a five-minute cold load. */
@@ -54,6 +54,23 @@ export class ModelWindows {
 }
 
 const MAX_RECENT_ERRORS = 20;
+
+/**
+ * The cells one (route, model, endpoint) writes, found with one lookup per finished request
+ * instead of one per family. Cells are created on first use, so the exposition shows exactly
+ * the label sets that were counted.
+ */
+interface Series {
+  readonly duration: HistogramCell;
+  ttfb: HistogramCell | null;
+  ttft: HistogramCell | null;
+  /** tureen_requests_total by `code outcome`. */
+  readonly requests: Map<string, Cell>;
+  readonly windows: ModelWindows | null;
+  promptTokens: Cell | null;
+  completionTokens: Cell | null;
+  tokensPerSecond: HistogramCell | null;
+}
 
 export class TrafficMetrics {
   readonly registry = new Registry();
@@ -127,23 +144,36 @@ export class TrafficMetrics {
   /** 413s: bodies over `server.request_limits.max_body_size` (Olla's size-limit violations). */
   sizeLimitRefusals = 0;
   readonly #errors: RecentError[] = [];
+  readonly #series = new Map<string, Series>();
 
   /** Count one finished request in every family it touches. */
   finished(request: FinishedRequest): void {
     const model = request.model ?? "";
     const endpoint = request.endpoint ?? "";
-    const timing = [request.route, model, endpoint];
-    this.requests.inc([request.route, model, endpoint, String(request.status), request.outcome]);
+    const series = this.#seriesOf(request.route, model, endpoint);
+    const codeOutcome = `${request.status} ${request.outcome}`;
+    let count = series.requests.get(codeOutcome);
+    if (!count) {
+      count = this.requests.cell([request.route, model, endpoint, String(request.status), request.outcome]);
+      series.requests.set(codeOutcome, count);
+    }
+    count.value++;
     const durationMs = request.endedAt - request.startedAt;
-    this.duration.observe(timing, durationMs / 1000);
-    if (request.firstByteAt !== null) this.ttfb.observe(timing, (request.firstByteAt - request.startedAt) / 1000);
-    if (request.firstTokenAt !== null) this.ttft.observe(timing, (request.firstTokenAt - request.startedAt) / 1000);
+    series.duration.observe(durationMs / 1000);
+    if (request.firstByteAt !== null) {
+      series.ttfb ??= this.ttfb.cell([request.route, model, endpoint]);
+      series.ttfb.observe((request.firstByteAt - request.startedAt) / 1000);
+    }
+    if (request.firstTokenAt !== null) {
+      series.ttft ??= this.ttft.cell([request.route, model, endpoint]);
+      series.ttft.observe((request.firstTokenAt - request.startedAt) / 1000);
+    }
     if (request.endpoint) this.trafficBytes.set(endpoint, (this.trafficBytes.get(endpoint) ?? 0) + request.bytes);
     if (request.status === 413) this.sizeLimitRefusals++;
-    const windows = request.model ? this.#windows(request.model) : null;
+    const { windows } = series;
     if (windows && request.outcome !== "client_closed") windows.duration.record(durationMs);
     if (windows && request.firstTokenAt !== null) windows.ttft.record(request.firstTokenAt - request.startedAt);
-    if (request.usage && request.endpoint && request.model) this.#tokens(request, windows!);
+    if (request.usage && request.endpoint && windows) this.#tokens(request, series, windows);
     if (request.status >= 400 || request.outcome === "failure") this.#error(request);
   }
 
@@ -171,19 +201,38 @@ export class TrafficMetrics {
     return [...this.#errors].reverse();
   }
 
-  #tokens(request: FinishedRequest, windows: ModelWindows): void {
-    const { usage } = request;
+  #seriesOf(route: string, model: string, endpoint: string): Series {
+    // Label values never hold \u0001 (registry.ts), so the key is unambiguous.
+    const key = `${route}\u0001${model}\u0001${endpoint}`;
+    let series = this.#series.get(key);
+    if (series) return series;
+    series = {
+      duration: this.duration.cell([route, model, endpoint]),
+      ttfb: null,
+      ttft: null,
+      requests: new Map(),
+      windows: model ? this.#windows(model) : null,
+      promptTokens: null,
+      completionTokens: null,
+      tokensPerSecond: null,
+    };
+    this.#series.set(key, series);
+    return series;
+  }
+
+  #tokens(request: FinishedRequest, series: Series, windows: ModelWindows): void {
+    const usage = request.usage!;
     const labels = [request.endpoint!, request.model!];
-    if (usage!.input !== null) {
-      this.promptTokens.inc(labels, usage!.input);
-      windows.tokensIn += usage!.input;
+    if (usage.input !== null) {
+      (series.promptTokens ??= this.promptTokens.cell(labels)).value += usage.input;
+      windows.tokensIn += usage.input;
     }
-    if (usage!.output === null) return;
-    this.completionTokens.inc(labels, usage!.output);
-    windows.tokensOut += usage!.output;
-    const speed = usage!.outputPerSecond ?? measuredSpeed(request, usage!.output);
+    if (usage.output === null) return;
+    (series.completionTokens ??= this.completionTokens.cell(labels)).value += usage.output;
+    windows.tokensOut += usage.output;
+    const speed = usage.outputPerSecond ?? measuredSpeed(request, usage.output);
     if (speed !== null) {
-      this.tokensPerSecond.observe(labels, speed);
+      (series.tokensPerSecond ??= this.tokensPerSecond.cell(labels)).observe(speed);
       windows.tokensPerSecond.record(speed);
     }
   }

@@ -2,7 +2,11 @@ import { describe, expect, test } from "bun:test";
 import { Hono } from "hono";
 import { KeyRing } from "../../../src/auth/key_ring.ts";
 import type { InternalAccess } from "../../../src/auth/keys_config.ts";
-import { assertModelAllowed, internalAccess, requireKey } from "../../../src/auth/require_key.ts";
+import { assertModelAllowed, internalAccess } from "../../../src/auth/require_key.ts";
+import { admission } from "../../../src/http/admission.ts";
+import { RateLimiter } from "../../../src/limits/rate_limit.ts";
+import { systemClock } from "../../../src/clock.ts";
+import { rateLimits } from "../_rate_limits.ts";
 import type { AppEnv } from "../../../src/http/context.ts";
 import { ProxyError } from "../../../src/http/errors.ts";
 
@@ -17,7 +21,7 @@ async function app(internal: InternalAccess, keys = true): Promise<Hono<AppEnv>>
   const hono = new Hono<AppEnv>();
   hono.onError((error) => (error as ProxyError).toResponse());
   hono.use("/internal/*", internalAccess(ring));
-  hono.use("/olla/*", requireKey(ring));
+  hono.use("/olla/*", admission(ring, new RateLimiter(rateLimits(), systemClock), { ms: 0, clock: systemClock }));
   hono.get("/internal/:what", (c) => c.text("ok"));
   hono.post("/olla/chat", (c) => {
     assertModelAllowed(c, c.req.query("model")!);
@@ -28,8 +32,8 @@ async function app(internal: InternalAccess, keys = true): Promise<Hono<AppEnv>>
 
 const from = (remoteAddress: string) => ({ remoteAddress, disableIdleTimeout() {}, canonicalTarget: true });
 
-describe("requireKey()", () => {
-  test("requireKey() lets a known key through and names it; 401 otherwise", async () => {
+describe("keys on proxied routes", () => {
+  test("admission() lets a known key through and names it; 401 otherwise", async () => {
     const hono = await app("loopback");
     const ok = await hono.request("/olla/chat?model=smollm2", { method: "POST", headers: { "x-api-key": KEY } }, from("10.0.0.1"));
     expect(await ok.text()).toBe("ok k");
