@@ -133,44 +133,34 @@ export class UsageTap implements UsageReader {
   }
 }
 
-/** Each field FIELD can match, and its slot in `Fields`. */
-const SLOT = {
-  prompt_tokens: 0, completion_tokens: 1, input_tokens: 2, output_tokens: 3, prompt_eval_count: 4, eval_count: 5,
-  eval_duration: 6, prompt_n: 7, predicted_n: 8, predicted_per_second: 9, tokens_evaluated: 10, tokens_predicted: 11,
-} as const;
-
-/** One number per field, NaN where absent: parsed for every finished request, so no Map and no match iterator. */
-type Fields = Float64Array;
-
 /** Fields from the head (when the body is longer than the tail) and then the tail, which wins. */
 function parse(head: Uint8Array | null, tail: Uint8Array): TokenUsage {
-  const fields: Fields = new Float64Array(Object.keys(SLOT).length).fill(NaN);
+  const fields = new Map<string, number>();
   if (head) collect(decoder.decode(head), fields);
   collect(decoder.decode(tail), fields);
-  return usageOf(fields);
+  return usageFrom(fields);
 }
 
 /** Every usage field in `text`; a later occurrence replaces an earlier one. */
-function collect(text: string, into: Fields): void {
-  FIELD.lastIndex = 0;
-  for (let match = FIELD.exec(text); match !== null; match = FIELD.exec(text)) {
-    into[SLOT[match[1] as keyof typeof SLOT]] = Number(match[2]);
-  }
+function collect(text: string, into: Map<string, number>): void {
+  for (const match of text.matchAll(FIELD)) into.set(match[1]!, Number(match[2]));
 }
 
 /** The shapes in order of trust: explicit usage objects first, engine timings last. */
-function usageOf(fields: Fields): TokenUsage {
-  const f = (name: keyof typeof SLOT) => fields[SLOT[name]]!;
-  // Ollama reports eval_duration in nanoseconds.
-  const ollamaSpeed = f("eval_duration") > 0 ? f("eval_count") / (f("eval_duration") / 1e9) : NaN;
-  return {
-    input: firstFinite(f("prompt_tokens"), f("input_tokens"), f("prompt_eval_count"), f("tokens_evaluated"), f("prompt_n")),
-    output: firstFinite(f("completion_tokens"), f("output_tokens"), f("eval_count"), f("tokens_predicted"), f("predicted_n")),
-    outputPerSecond: firstFinite(f("predicted_per_second"), ollamaSpeed),
+export function usageFrom(fields: ReadonlyMap<string, number>): TokenUsage {
+  const first = (...names: string[]) => {
+    for (const name of names) {
+      const value = fields.get(name);
+      if (value !== undefined && Number.isFinite(value)) return value;
+    }
+    return null;
   };
-}
-
-function firstFinite(...values: number[]): number | null {
-  for (const value of values) if (Number.isFinite(value)) return value;
-  return null;
+  const evalCount = fields.get("eval_count");
+  const evalNs = fields.get("eval_duration");
+  const ollamaSpeed = evalCount !== undefined && evalNs ? evalCount / (evalNs / 1e9) : null;
+  return {
+    input: first("prompt_tokens", "input_tokens", "prompt_eval_count", "tokens_evaluated", "prompt_n"),
+    output: first("completion_tokens", "output_tokens", "eval_count", "tokens_predicted", "predicted_n"),
+    outputPerSecond: first("predicted_per_second") ?? ollamaSpeed,
+  };
 }
