@@ -24,8 +24,7 @@ import type { Holder, ResponseAffinity } from "../routing/response_affinity.ts";
 import type { Need } from "../routing/route.ts";
 import type { App, AppEnv } from "./context.ts";
 import { ProxyError } from "./errors.ts";
-import { readBodyWithin } from "./body.ts";
-import { DMR_ONLY, forwardFor, searchOf } from "./model_proxy.ts";
+import { DMR_ONLY, forwardFor, readProxiedBody, searchOf } from "./model_proxy.ts";
 import { FLEET_SCOPE, routedModel, scopeFor } from "./proxy_request.ts";
 import type { TypeRoutesOptions } from "./type_routes.ts";
 
@@ -93,7 +92,7 @@ function mountAt(app: App, route: string, options: ResponsesRoutesOptions, place
 
 function create(options: ResponsesRoutesOptions, place: Place): Handler<AppEnv> {
   return async function createResponse(c) {
-    const body = await readBodyWithin(c.req.raw, options.maxBodySize);
+    const body = await readProxiedBody(c, options.maxBodySize);
     const { requested, key, aliases } = routedModel(c, body, place.profile, options.aliases);
     const previous = previousResponseId(body);
     const holder = previous === null ? null : options.affinity.lookup(previous);

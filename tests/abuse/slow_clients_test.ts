@@ -12,8 +12,18 @@ import { dmrBehindProxy, later } from "./_setup.ts";
 
 /** Whether the runtime can close a connection whose request body is unfinished. */
 const CLOSES_STALLED = TEST_RUNTIME !== "deno";
-const HEAD = (length: string) =>
-  `POST /olla/dmr/engines/v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${length}\r\n`;
+const HEAD = (length: string, path = "/olla/dmr/engines/v1/chat/completions") =>
+  `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${length}\r\n`;
+
+/** Every route that reads a request body, one per way in. */
+const BODY_ROUTES = [
+  "/olla/proxy/v1/chat/completions",
+  "/olla/dmr/engines/v1/responses",
+  "/olla/proxy/v1/responses",
+  "/olla/anthropic/v1/messages",
+  "/olla/proxy/v1/rerank",
+  "/olla/ollama/api/chat",
+];
 
 const setup = (readTimeout: string) => dmrBehindProxy({ server: { read_timeout: readTimeout } });
 
@@ -28,6 +38,18 @@ describe("server.read_timeout", () => {
     expect(answer.status).toBe(408);
     expect(errorOf(answer)?.code).toBe("request_timeout");
     expect(answer.closed).toBe(CLOSES_STALLED);
+    expect(posts()).toBe(0);
+  });
+
+  test("every route that reads a body: a stalled body is a 408, and nothing reaches a backend", async () => {
+    const { server, posts } = await setup("300ms");
+    const answers = await Promise.all(BODY_ROUTES.map((path) =>
+      rawExchange(server.port, [HEAD("Content-Length: 100\r\n", path) + '{"model":"ai/'], { timeoutMs: 1500 })
+    ));
+    // The Anthropic route answers in Anthropic's error shape, which has a type and no code.
+    expect(answers.map((a) => `${a.status} ${errorOf(a)?.code ?? errorOf(a)?.type}`)).toEqual(
+      BODY_ROUTES.map((path) => path.includes("anthropic") ? "408 invalid_request_error" : "408 request_timeout"),
+    );
     expect(posts()).toBe(0);
   });
 
