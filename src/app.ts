@@ -16,6 +16,7 @@ import { TrafficMetrics } from "./metrics/traffic.ts";
 import { ModelDiscovery } from "./models/discovery.ts";
 import { Preloader } from "./models/preload.ts";
 import { createHttpApp } from "./http/app.ts";
+import { BodyDeadline } from "./http/body.ts";
 import type { Logger } from "./log/logger.ts";
 import { BUILT_IN_PROFILES, ProfileRegistry } from "./profiles/registry.ts";
 import { ResponseAffinity } from "./routing/response_affinity.ts";
@@ -122,7 +123,7 @@ export async function startTureen(config: Config, options: StartOptions): Promis
   const app = createHttpApp({
     keyRing,
     rateLimiter,
-    bodyDeadline: { ms: config.server.read_timeout, clock },
+    bodyDeadline: new BodyDeadline(config.server.read_timeout, clock),
     logger,
     clock,
     inFlight,

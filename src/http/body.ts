@@ -7,10 +7,51 @@
 import type { Clock } from "../clock.ts";
 import { ProxyError, refuse } from "./errors.ts";
 
-/** How long a whole body may take to arrive (server.read_timeout); 0 means no limit. */
-export interface BodyDeadline {
-  readonly ms: number;
-  readonly clock: Clock;
+/**
+ * How long a whole body may take to arrive (server.read_timeout); 0 means no limit. One timer
+ * serves every body being read: while any read is pending it wakes every quarter of the timeout
+ * (at most every second) and refuses the reads past their deadline. A timer of its own per
+ * request cost more than reading a small body; the price is that a stalled body is refused up to
+ * a quarter of the timeout (at most a second) late.
+ */
+export class BodyDeadline {
+  readonly #pending = new Set<{ readonly due: number; readonly expire: () => void }>();
+  readonly #tickMs: number;
+  #timer: unknown = null;
+
+  constructor(readonly ms: number, readonly clock: Clock) {
+    this.#tickMs = Math.min(1000, Math.max(10, ms / 4));
+  }
+
+  /** `read`'s result, or `expired()`'s error once the deadline has passed (then `read` no longer counts). */
+  within<T>(read: Promise<T>, expired: () => Error): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const entry = { due: this.clock.now() + this.ms, expire: () => reject(expired()) };
+      this.#pending.add(entry);
+      this.#timer ??= this.clock.setTimeout(() => this.#sweep(), this.#tickMs);
+      read.then(
+        (value) => {
+          this.#pending.delete(entry);
+          resolve(value);
+        },
+        (error) => {
+          this.#pending.delete(entry);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  #sweep(): void {
+    this.#timer = null;
+    const now = this.clock.now();
+    for (const entry of this.#pending) {
+      if (entry.due > now) continue;
+      this.#pending.delete(entry);
+      entry.expire();
+    }
+    if (this.#pending.size > 0) this.#timer = this.clock.setTimeout(() => this.#sweep(), this.#tickMs);
+  }
 }
 
 function tooLarge(limit: number, setting: string): ProxyError {
@@ -43,21 +84,16 @@ export function readBodyWithin(
     ));
   }
   if (!deadline || deadline.ms <= 0) return readBody(request, limit, setting);
-  const { clock, ms } = deadline;
-  let timer: unknown;
-  const expired = new Promise<never>((_, reject) => {
-    timer = clock.setTimeout(() => {
-      // A stalled body holds its connection: stop reading, answer, and let the connection close.
-      request.body?.cancel().catch(() => {});
-      reject(new ProxyError(
-        408,
-        "request_timeout",
-        `The request body did not arrive within ${ms / 1000}s: send it without pauses or raise server.read_timeout`,
-        { connection: "close" },
-      ));
-    }, ms);
+  return deadline.within(readBody(request, limit, setting), () => {
+    // A stalled body holds its connection: stop reading, answer, and let the connection close.
+    request.body?.cancel().catch(() => {});
+    return new ProxyError(
+      408,
+      "request_timeout",
+      `The request body did not arrive within ${deadline.ms / 1000}s: send it without pauses or raise server.read_timeout`,
+      { connection: "close" },
+    );
   });
-  return Promise.race([readBody(request, limit, setting), expired]).finally(() => clock.clearTimeout(timer));
 }
 
 async function readBody(request: Request, limit: number, setting: string): Promise<Uint8Array<ArrayBuffer>> {

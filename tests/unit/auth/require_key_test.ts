@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { KeyRing } from "../../../src/auth/key_ring.ts";
 import type { InternalAccess } from "../../../src/auth/keys_config.ts";
 import { assertModelAllowed, internalAccess } from "../../../src/auth/require_key.ts";
+import { BodyDeadline } from "../../../src/http/body.ts";
 import { admission } from "../../../src/http/admission.ts";
 import { RateLimiter } from "../../../src/limits/rate_limit.ts";
 import { systemClock } from "../../../src/clock.ts";
@@ -21,7 +22,7 @@ async function app(internal: InternalAccess, keys = true): Promise<Hono<AppEnv>>
   const hono = new Hono<AppEnv>();
   hono.onError((error) => (error as ProxyError).toResponse());
   hono.use("/internal/*", internalAccess(ring));
-  hono.use("/olla/*", admission(ring, new RateLimiter(rateLimits(), systemClock), { ms: 0, clock: systemClock }));
+  hono.use("/olla/*", admission(ring, new RateLimiter(rateLimits(), systemClock), new BodyDeadline(0, systemClock)));
   hono.get("/internal/:what", (c) => c.text("ok"));
   hono.post("/olla/chat", (c) => {
     assertModelAllowed(c, c.req.query("model")!);

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Hono } from "hono";
 import { KeyRing } from "../../../src/auth/key_ring.ts";
+import { BodyDeadline } from "../../../src/http/body.ts";
 import { admission } from "../../../src/http/admission.ts";
 import type { AppEnv } from "../../../src/http/context.ts";
 import type { ProxyError } from "../../../src/http/errors.ts";
@@ -14,7 +15,7 @@ const from = (remoteAddress: string) => ({ remoteAddress, disableIdleTimeout() {
 function app(ring: KeyRing, limiter: RateLimiter, clock: FakeClock): Hono<AppEnv> {
   const hono = new Hono<AppEnv>();
   hono.onError((error) => (error as ProxyError).toResponse());
-  hono.use("/olla/*", admission(ring, limiter, { ms: 1234, clock }));
+  hono.use("/olla/*", admission(ring, limiter, new BodyDeadline(1234, clock)));
   hono.post("/olla/chat", (c) => c.json({ deadline: c.get("bodyDeadline")?.ms, client: c.get("client")?.ip ?? null }));
   return hono;
 }
