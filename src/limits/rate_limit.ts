@@ -36,7 +36,7 @@ export class RateLimiter {
   }
 
   /**
-   * Whether proxied requests need `proxied()` at all: a limit is set, or forwarded client
+   * Whether proxied requests need `admitClient()` at all: a limit is set, or forwarded client
    * addresses are believed (which the upstream headers depend on). Per-key limits need keys.
    */
   get engaged(): boolean {
@@ -106,7 +106,7 @@ function headersOf(verdict: Verdict): Record<string, string> {
 /** The tightest admitted bucket's headers on the answer (unless a tighter one already set them). */
 export function advertise(c: Context<AppEnv>, verdicts: readonly Verdict[]): void {
   if (verdicts.length === 0) return;
-  const tightest = verdicts.reduce((a, b) => (b.remaining < a.remaining ? b : a));
+  const tightest = tightestOf(verdicts);
   const already = c.res.headers.get("x-ratelimit-remaining");
   if (already !== null && Number(already) <= tightest.remaining) return;
   for (const [name, value] of Object.entries(headersOf(tightest))) c.res.headers.set(name, value);
@@ -115,8 +115,12 @@ export function advertise(c: Context<AppEnv>, verdicts: readonly Verdict[]): voi
 /** A refusal after some buckets admitted the request carries the tightest one's headers, as an answer would. */
 export function advertiseOn(error: unknown, verdicts: readonly Verdict[]): unknown {
   if (!(error instanceof ProxyError) || verdicts.length === 0) return error;
-  const tightest = verdicts.reduce((a, b) => (b.remaining < a.remaining ? b : a));
+  const tightest = tightestOf(verdicts);
   const already = error.headers["x-ratelimit-remaining"];
   if (already !== undefined && Number(already) <= tightest.remaining) return error;
   return new ProxyError(error.status, error.code, error.message, { ...error.headers, ...headersOf(tightest) });
+}
+
+function tightestOf(verdicts: readonly Verdict[]): Verdict {
+  return verdicts.reduce((a, b) => (b.remaining < a.remaining ? b : a));
 }

@@ -48,4 +48,21 @@ describe("Registry", () => {
     expect(formatValue(-Infinity)).toBe("-Inf");
     expect(formatValue(0.25)).toBe("0.25");
   });
+
+  test("a cell held by a hot path is the same series the labelled calls write, and appears only once used", () => {
+    const r = new Registry();
+    const requests = r.counter("req_total", "requests", ["route"]);
+    const duration = r.histogram("dur_seconds", "duration", ["route"], [1]);
+    const cell = requests.cell(["chat"]);
+    cell.value += 2;
+    requests.inc(["chat"]);
+    expect(requests.get(["chat"])).toBe(3);
+    duration.cell(["chat"]).observe(0.5);
+    duration.observe(["chat"], 2);
+    const text = r.render();
+    expect(text).toContain('req_total{route="chat"} 3\n');
+    expect(text).toContain('dur_seconds_bucket{route="chat",le="1"} 1\n');
+    expect(text).toContain('dur_seconds_count{route="chat"} 2\n');
+    expect(text.match(/req_total\{/g)!.length).toBe(1);
+  });
 });
