@@ -143,7 +143,9 @@ function parse(head: Uint8Array | null, tail: Uint8Array): TokenUsage {
 
 /** Every usage field in `text`; a later occurrence replaces an earlier one. */
 function collect(text: string, into: Map<string, number>): void {
-  for (const match of text.matchAll(FIELD)) into.set(match[1]!, Number(match[2]));
+  // An exec loop rather than matchAll, which clones the pattern on every call (a quarter slower here).
+  FIELD.lastIndex = 0;
+  for (let match = FIELD.exec(text); match !== null; match = FIELD.exec(text)) into.set(match[1]!, Number(match[2]));
 }
 
 /** The shapes in order of trust: explicit usage objects first, engine timings last. */
