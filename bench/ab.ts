@@ -20,7 +20,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sequentialRound, streamOnce } from "./clients.ts";
-import { BUN, DIRECT_CHAT_PATH, freePort, median, PROXY_CHAT_PATH, ROOT, round, sleep, startFloor, startMock, writeProxyConfig } from "./lib.ts";
+import { BUN, DIRECT_CHAT_PATH, freePort, median, PROXY_CHAT_PATH, ROOT, round, startFloor, startMock, untilAnswering, writeProxyConfig } from "./lib.ts";
 import { ensureWrk, runWrk } from "./wrk.ts";
 
 const argv = Bun.argv.slice(2);
@@ -90,16 +90,7 @@ targets.push({ name: "direct", url: mock.url + DIRECT_CHAT_PATH });
 
 // Ready and warm.
 for (const t of targets) {
-  for (let i = 0; i < 200; i++) {
-    try {
-      const res = await fetch(t.url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"model":"ai/smollm2"}' });
-      await res.arrayBuffer();
-      if (res.ok) break;
-    } catch {
-      // starting
-    }
-    await sleep(25);
-  }
+  await untilAnswering(t.url, 200, 25);
   await runWrk(wrk.path, t.url, { connections: 64, threads: 1, durationS: 1 });
 }
 

@@ -15,7 +15,7 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { BUN, freePort, HOST, median, PROXY_CHAT_PATH, sleep, startMock, writeProxyConfig } from "./lib.ts";
+import { BUN, freePort, HOST, median, PROXY_CHAT_PATH, startMock, untilAnswering, writeProxyConfig } from "./lib.ts";
 import { ensureWrk, runWrk } from "./wrk.ts";
 
 const argv = Bun.argv.slice(2);
@@ -44,20 +44,6 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-async function waitReady(url: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    try {
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"model":"ai/smollm2"}' });
-      await res.arrayBuffer();
-      if (res.ok) return;
-    } catch {
-      // still starting
-    }
-    await sleep(20);
-  }
-  throw new Error(`${url} did not answer`);
-}
-
 const mock = await startMock(20, 10);
 const results = new Map(CHECKOUTS.map((dir) => [dir, { c1: [] as number[], c64: [] as number[], rps1: [] as number[] }]));
 for (let round = 0; round < ROUNDS; round++) {
@@ -75,7 +61,7 @@ for (let round = 0; round < ROUNDS; round++) {
       stderr: "inherit",
     });
     const url = `http://${HOST}:${port}${PROXY_CHAT_PATH}`;
-    await waitReady(url);
+    if (!(await untilAnswering(url))) throw new Error(`${dir}: the proxy did not answer at ${url}`);
     await runWrk(wrk.path, url, { connections: 8, threads: 1, durationS: 1 }); // JIT warm-up
     const into = results.get(dir)!;
     for (const connections of [1, 64]) {

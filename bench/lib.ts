@@ -26,6 +26,21 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
 }
 export const median = (values: readonly number[]) => percentile(values, 50);
+
+/** Wait until a chat endpoint answers 200 (a proxy or backend just started); gives up quietly after `tries`. */
+export async function untilAnswering(url: string, tries = 500, pauseMs = 20): Promise<boolean> {
+  for (let i = 0; i < tries; i++) {
+    try {
+      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"model":"ai/smollm2"}' });
+      await res.arrayBuffer();
+      if (res.ok) return true;
+    } catch {
+      // still starting
+    }
+    await sleep(pauseMs);
+  }
+  return false;
+}
 export const round = (value: number, digits = 3) =>
   Number.isFinite(value) ? Math.round(value * 10 ** digits) / 10 ** digits : value;
 

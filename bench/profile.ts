@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fetchThroughput, streamOnce } from "./clients.ts";
-import { BUN, freePort, HOST, PROXY_CHAT_PATH, ROOT, sleep, startMock, writeProxyConfig } from "./lib.ts";
+import { BUN, freePort, HOST, PROXY_CHAT_PATH, ROOT, sleep, startMock, untilAnswering, writeProxyConfig } from "./lib.ts";
 import { ensureWrk, runWrk } from "./wrk.ts";
 
 const argv = Bun.argv.slice(2);
@@ -42,16 +42,7 @@ const proc = Bun.spawn([BUN, "--cpu-prof", `--cpu-prof-dir=${dir}`, "--cpu-prof-
   stderr: "inherit",
 });
 const url = `http://${HOST}:${port}${PROXY_CHAT_PATH}`;
-for (let i = 0; i < 500; i++) {
-  try {
-    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"model":"ai/smollm2"}' });
-    await res.arrayBuffer();
-    if (res.ok) break;
-  } catch {
-    // starting
-  }
-  await sleep(20);
-}
+await untilAnswering(url);
 let load: string;
 if (STREAM) {
   const end = performance.now() + SECONDS * 1000;
