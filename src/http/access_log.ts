@@ -48,7 +48,7 @@ export function accessLog(options: AccessLogOptions): MiddlewareHandler<AppEnv> 
       const closed = status === 499 || end?.end === "client_closed";
       const brokenOff = end !== null && end.end !== "complete" && end.end !== "no_body";
       const outcome = closed ? "client_closed" : status >= 500 || brokenOff ? "failure" : "success";
-      const model = modelLabels.of(record.model, record.endpoint);
+      const model = modelLabels.of(record.model, record.modelKey, record.endpoint);
       if (model) stats.record({ model, endpoint: record.endpoint, status, durationMs, outcome, at: endedAt });
       const usage = end?.usage?.read() ?? null;
       const firstTokenAt = end?.usage?.firstTokenAt ?? null;

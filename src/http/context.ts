@@ -26,6 +26,8 @@ export interface RequestRecord {
   /** The message of the error the proxy answered with, for the dashboard. */
   error?: string;
   model?: string;
+  /** The model as the router matched it (spellings that route alike share it), for the metrics' labels. */
+  modelKey?: string;
   endpoint?: string;
   attempts?: string[];
   /** The inbound key's name (never the key). */

@@ -54,7 +54,9 @@ export async function readModelBody(c: Context<AppEnv>, maxBodySize: number): Pr
   const body = await readProxiedBody(c, maxBodySize);
   const requested = readModelField(body);
   const key = normaliseModelRef(requested);
-  c.get("record").model = displayModelName(key);
+  const record = c.get("record");
+  record.model = displayModelName(key);
+  record.modelKey = key;
   assertModelAllowed(c, requested);
   return { body, requested, key };
 }

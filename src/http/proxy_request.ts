@@ -90,7 +90,9 @@ export function routedName(
   const aliases = aliasMap.get(requested);
   const key = profile && !aliases ? profile.modelKey(requested) : requested;
   const dmr = profile?.type === "docker-model-runner";
-  c.get("record").model = dmr && !aliases ? displayModelName(key) : requested;
+  const record = c.get("record");
+  record.model = dmr && !aliases ? displayModelName(key) : requested;
+  record.modelKey = key;
   assertModelAllowed(c, requested);
   return { requested, key, ...(aliases ? { aliases } : {}) };
 }
