@@ -64,14 +64,19 @@ export function wholeBodyUsage(bytes: Uint8Array): UsageReader {
   };
 }
 
-/** A relayed body: keeps a copy of its head and tail as chunks pass, and notes the first token. */
+/**
+ * A relayed body: keeps a copy of its head and tail as chunks pass, and notes the first token.
+ * Until the body outgrows the tail, the copy is the body itself in a buffer that doubles as
+ * needed (a short stream keeps a few KiB, not the 20 KiB of a full head and tail); only a longer
+ * body gets the fixed head and the tail ring.
+ */
 export class UsageTap implements UsageReader {
   firstTokenAt: number | null = null;
   readonly #now: () => number;
-  /** Allocated on the first chunk: a body-less answer costs nothing. */
+  /** The body so far while it fits in TAIL_BYTES; then the tail ring. Allocated on the first chunk. */
+  #copy: Uint8Array | null = null;
+  /** Set once the body is longer than TAIL_BYTES. */
   #head: Uint8Array | null = null;
-  #headLength = 0;
-  #tail: Uint8Array | null = null;
   /** Next write position in the tail ring. */
   #tailAt = 0;
   #total = 0;
@@ -92,44 +97,66 @@ export class UsageTap implements UsageReader {
       this.#watching = false;
       this.firstTokenAt = this.#now();
     }
-    if (this.#headLength < HEAD_BYTES) {
-      this.#head ??= new Uint8Array(HEAD_BYTES);
-      const take = Math.min(HEAD_BYTES - this.#headLength, chunk.byteLength);
-      this.#head.set(chunk.subarray(0, take), this.#headLength);
-      this.#headLength += take;
-    }
+    const before = this.#total;
     this.#total += chunk.byteLength;
-    const tail = this.#tail ??= new Uint8Array(TAIL_BYTES);
+    if (this.#head === null && this.#total <= TAIL_BYTES) {
+      this.#append(chunk, before);
+      return;
+    }
+    if (this.#head === null) this.#startRing(chunk, before);
+    this.#ringWrite(chunk);
+  }
+
+  /** The counts, parsed once, after the body has ended. */
+  read(): TokenUsage {
+    if (this.#usage) return this.#usage;
+    if (this.#head === null) return this.#usage = parse(null, this.#copy?.subarray(0, this.#total) ?? new Uint8Array(0));
+    const ring = this.#copy!;
+    const ordered = new Uint8Array(TAIL_BYTES);
+    ordered.set(ring.subarray(this.#tailAt), 0);
+    ordered.set(ring.subarray(0, this.#tailAt), TAIL_BYTES - this.#tailAt);
+    return this.#usage = parse(this.#head, ordered);
+  }
+
+  #append(chunk: Uint8Array, at: number): void {
+    if (!this.#copy || this.#copy.byteLength < this.#total) {
+      let size = this.#copy?.byteLength ?? 1024;
+      while (size < this.#total) size *= 2;
+      const grown = new Uint8Array(Math.min(size, TAIL_BYTES));
+      if (this.#copy) grown.set(this.#copy.subarray(0, at));
+      this.#copy = grown;
+    }
+    this.#copy.set(chunk, at);
+  }
+
+  /** The body just outgrew the tail: keep its first HEAD_BYTES, and move what is held into a full ring. */
+  #startRing(chunk: Uint8Array, held: number): void {
+    const sofar = this.#copy?.subarray(0, held) ?? new Uint8Array(0);
+    const head = new Uint8Array(HEAD_BYTES);
+    head.set(sofar.subarray(0, HEAD_BYTES));
+    if (held < HEAD_BYTES) head.set(chunk.subarray(0, HEAD_BYTES - held), held);
+    this.#head = head;
+    const ring = new Uint8Array(TAIL_BYTES);
+    ring.set(sofar);
+    this.#copy = ring;
+    this.#tailAt = held % TAIL_BYTES;
+  }
+
+  #ringWrite(chunk: Uint8Array): void {
+    const ring = this.#copy!;
     if (chunk.byteLength >= TAIL_BYTES) {
-      tail.set(chunk.subarray(chunk.byteLength - TAIL_BYTES), 0);
+      ring.set(chunk.subarray(chunk.byteLength - TAIL_BYTES), 0);
       this.#tailAt = 0;
       return;
     }
     const room = TAIL_BYTES - this.#tailAt;
     if (chunk.byteLength <= room) {
-      tail.set(chunk, this.#tailAt);
+      ring.set(chunk, this.#tailAt);
     } else {
-      tail.set(chunk.subarray(0, room), this.#tailAt);
-      tail.set(chunk.subarray(room), 0);
+      ring.set(chunk.subarray(0, room), this.#tailAt);
+      ring.set(chunk.subarray(room), 0);
     }
     this.#tailAt = (this.#tailAt + chunk.byteLength) % TAIL_BYTES;
-  }
-
-  /** The counts, parsed once, after the body has ended. */
-  read(): TokenUsage {
-    return this.#usage ??= parse(
-      this.#total > TAIL_BYTES ? this.#head!.subarray(0, this.#headLength) : null,
-      this.#tailBytes(),
-    );
-  }
-
-  #tailBytes(): Uint8Array {
-    const tail = this.#tail ?? new Uint8Array(0);
-    if (this.#total <= TAIL_BYTES) return tail.subarray(0, this.#total);
-    const ordered = new Uint8Array(TAIL_BYTES);
-    ordered.set(tail.subarray(this.#tailAt), 0);
-    ordered.set(tail.subarray(0, this.#tailAt), TAIL_BYTES - this.#tailAt);
-    return ordered;
   }
 }
 

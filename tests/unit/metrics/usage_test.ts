@@ -108,4 +108,27 @@ describe("UsageTap", () => {
     expect(isStreamContentType("application/json")).toBe(false);
     expect(isStreamContentType(null)).toBe(false);
   });
+
+  test("any chunking, short or long body: the head's and the tail's fields are read, the middle's are not", () => {
+    let seed = 7;
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    for (const fillerLength of [100, 3_000, 12_000, 16_300, 17_000, 40_000, 100_000]) {
+      const middle = fillerLength > 30_000 ? '"prompt_tokens":999,' : "";
+      const half = Math.floor(fillerLength / 2);
+      const body = '{"message":{"usage":{"input_tokens":25}},"filler":"' + "x".repeat(half) + '",' + middle +
+        '"more":"' + "y".repeat(fillerLength - half) + '","usage":{"output_tokens":401}}';
+      for (const pattern of ["random", "one", "huge-first"]) {
+        const bytes = encode(body);
+        const t = new UsageTap(false, () => 0);
+        let at = 0;
+        while (at < bytes.byteLength) {
+          const size = pattern === "one" ? bytes.byteLength : pattern === "huge-first" && at === 0 ? 20_000 : 1 + random(5_000);
+          t.push(bytes.subarray(at, at + size));
+          at += size;
+        }
+        expect([fillerLength, pattern, t.read()]).toEqual([fillerLength, pattern, { input: 25, output: 401, outputPerSecond: null }]);
+      }
+    }
+  });
 });
+
