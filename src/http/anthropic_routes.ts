@@ -28,7 +28,7 @@ import { relayPassthrough } from "./anthropic_passthrough.ts";
 import { anthropicCapable, ANTHROPIC_SCOPE, chatPathOf, countTokensPathOf, messagesPathOf } from "./anthropic_targets.ts";
 import { relayTranslation } from "./anthropic_translation.ts";
 import type { App, AppEnv } from "./context.ts";
-import { asProxyError, ProxyError } from "./errors.ts";
+import { ProxyError } from "./errors.ts";
 import { DMR_ONLY, readProxiedBody, searchOf } from "./model_proxy.ts";
 import { routedName } from "./proxy_request.ts";
 import type { TypeRoutesOptions } from "./type_routes.ts";
@@ -55,7 +55,8 @@ type Route = {
 };
 
 export function mountAnthropicRoutes(app: App, options: AnthropicRoutesOptions): void {
-  const messages = (route: Route) => anthropicErrors(messagesHandler(options, route));
+  // Errors thrown here reach app.onError, which answers /olla/*anthropic/ paths in Anthropic's shape.
+  const messages = (route: Route) => messagesHandler(options, route);
   const dmr = { native: "all", need: DMR_ONLY, profile: DMR_PROFILE, maxBodySize: options.maxBodySize, limitSetting: "server.request_limits.max_body_size" } as const;
   app.post("/olla/dmr/anthropic/v1/messages", messages({ ...dmr, countTokens: false }));
   app.post("/olla/dmr/anthropic/v1/messages/count_tokens", messages({ ...dmr, countTokens: true }));
@@ -73,28 +74,14 @@ export function mountAnthropicRoutes(app: App, options: AnthropicRoutesOptions):
   app.get("/olla/anthropic", (c) => c.body(null, 200));
   app.post("/olla/anthropic/v1/messages", messages({ ...olla, countTokens: false }));
   app.post("/olla/anthropic/v1/messages/count_tokens", messages({ ...olla, countTokens: true }));
-  app.get("/olla/anthropic/v1/models", anthropicErrors(modelsHandler(options)));
-  app.get("/olla/anthropic/v1/models/:id{.+}", anthropicErrors(modelHandler(options)));
+  app.get("/olla/anthropic/v1/models", modelsHandler(options));
+  app.get("/olla/anthropic/v1/models/:id{.+}", modelHandler(options));
   app.all("/olla/anthropic/*", (c) =>
     anthropicErrorResponse(
       404,
       `${c.req.method} ${c.req.path} is not an Anthropic route: Tureen serves POST /olla/anthropic/v1/messages, ` +
         "POST /olla/anthropic/v1/messages/count_tokens and GET /olla/anthropic/v1/models[/{id}]",
     ));
-}
-
-/** The proxy's own errors, in Anthropic's shape. */
-function anthropicErrors(handler: Handler<AppEnv>): Handler<AppEnv> {
-  return async function anthropicRoute(c, next) {
-    try {
-      return await handler(c, next);
-    } catch (error) {
-      // The router's failures (model not found, none available) too, not only the routes' own.
-      const known = asProxyError(error);
-      if (known) return anthropicErrorResponse(known.status, known.message, known.headers);
-      throw error;
-    }
-  };
 }
 
 const encoder = new TextEncoder();

@@ -94,7 +94,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
     const known = asProxyError(error);
     if (known) {
       if (options.metrics) countRefusal(options.metrics.traffic, known, c.get("refusedBy"));
-      // Keys, limits and targets are checked before the Anthropic routes: their clients read Anthropic's shape.
+      // Anthropic clients (Claude Code) read Anthropic's error shape: the routes' own errors and the key, limit and target checks before them.
       if (ANTHROPIC_PATH.test(c.req.path)) return anthropicErrorResponse(known.status, known.message, known.headers);
       return known.toResponse();
     }

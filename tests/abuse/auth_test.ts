@@ -120,6 +120,9 @@ describe("inbound API keys", () => {
     expect((await post(responses, { "x-api-key": ALICE }, { model: "ai/qwen3", input: "hi" })).status).toBe(403);
     expect((await post(messages, { "x-api-key": ALICE }, anthropicBody("ai/qwen3"))).status).toBe(403);
     expect(dmr.requests.filter((r) => r.method === "POST")).toHaveLength(0);
+    // Refusals by the routes themselves (the model list) are counted like the key checks before them.
+    const metrics = await (await fetch(`${server.url}/internal/metrics`)).text();
+    expect(metrics).toContain('tureen_auth_refusals_total{reason="model_not_allowed"} 2\n');
     // The allowed model goes through (whatever the emulator answers to /responses).
     const allowed = await post(responses, { "x-api-key": ALICE }, { model: "ai/smollm2", input: "hi" });
     expect([401, 403]).not.toContain(allowed.status);
